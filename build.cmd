@@ -1,0 +1,77 @@
+:<<"::BATCH"
+@echo off
+rem ---------------------------------------------------------------------------------------------
+rem  Adrpo build script. This one file is both a Windows batch file and a POSIX shell script:
+rem    Windows:  build.cmd [all|setup|build|test|pack|sample]
+rem    Linux:    ./build.cmd [all|setup|build|test|pack|sample]
+rem  all (default) = build, test, pack, then run the main sample.
+rem ---------------------------------------------------------------------------------------------
+setlocal
+set TARGET=%1
+if "%TARGET%"=="" set TARGET=all
+cd /d "%~dp0"
+if "%TARGET%"=="setup" goto :eof
+if "%TARGET%"=="all" (
+  dotnet build Adrpo.sln -c Release || exit /b 1
+  if exist artifacts\test-results rmdir /s /q artifacts\test-results
+  dotnet test Adrpo.sln -c Release --no-build --logger trx --results-directory artifacts\test-results || exit /b 1
+  dotnet pack src\Adrpo\Adrpo.csproj -c Release -o artifacts\packages || exit /b 1
+  dotnet run --project samples\Adrpo.Samples.QuickStart -c Release || exit /b 1
+  goto :eof
+)
+if "%TARGET%"=="build" ( dotnet build Adrpo.sln -c Release || exit /b 1 & goto :eof )
+if "%TARGET%"=="test" (
+  if exist artifacts\test-results rmdir /s /q artifacts\test-results
+  dotnet test Adrpo.sln -c Release --logger trx --results-directory artifacts\test-results || exit /b 1
+  goto :eof
+)
+if "%TARGET%"=="pack" ( dotnet pack src\Adrpo\Adrpo.csproj -c Release -o artifacts\packages || exit /b 1 & goto :eof )
+if "%TARGET%"=="sample" ( dotnet run --project samples\Adrpo.Samples.QuickStart -c Release || exit /b 1 & goto :eof )
+echo Unknown target '%TARGET%'. Expected all, setup, build, test, pack or sample. 1>&2
+exit /b 2
+::BATCH
+# ------------------------------------------------------------------------------------------------
+# POSIX shell half (the batch half above is skipped by the ':' here-document).
+# ------------------------------------------------------------------------------------------------
+set -eu
+cd "$(dirname "$0")"
+target="${1:-all}"
+
+# Installs what the tests and samples need on Debian/Ubuntu when run as root; elsewhere says what is missing.
+setup() {
+  missing=""
+  /usr/bin/python3 -c "import torch" >/dev/null 2>&1 || missing="$missing python3-torch"
+  ldconfig -p 2>/dev/null | grep -q libopenblas || missing="$missing libopenblas0-pthread"
+  [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$missing fonts-dejavu-core"
+  if [ -n "$missing" ]; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      echo "build.cmd: installing$missing"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+    else
+      echo "build.cmd: missing$missing (install them with your package manager; the Python reference test needs python3-torch)" >&2
+    fi
+  fi
+}
+
+run_tests() {
+  rm -rf artifacts/test-results
+  dotnet test Adrpo.sln -c Release --logger trx --results-directory artifacts/test-results
+}
+
+case "$target" in
+  setup)  setup ;;
+  build)  dotnet build Adrpo.sln -c Release ;;
+  test)   setup; run_tests ;;
+  pack)   dotnet pack src/Adrpo/Adrpo.csproj -c Release -o artifacts/packages ;;
+  sample) dotnet run --project samples/Adrpo.Samples.QuickStart -c Release ;;
+  all)
+    setup
+    dotnet build Adrpo.sln -c Release
+    rm -rf artifacts/test-results
+    dotnet test Adrpo.sln -c Release --no-build --logger trx --results-directory artifacts/test-results
+    dotnet pack src/Adrpo/Adrpo.csproj -c Release -o artifacts/packages
+    dotnet run --project samples/Adrpo.Samples.QuickStart -c Release
+    ;;
+  *) echo "Unknown target '$target'. Expected all, setup, build, test, pack or sample." >&2; exit 2 ;;
+esac
