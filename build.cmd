@@ -21,8 +21,9 @@ if "%TARGET%"=="all" (
 )
 if "%TARGET%"=="build" ( dotnet build Adrpo.sln -c Release || exit /b 1 & goto :eof )
 if "%TARGET%"=="test" (
+  dotnet build Adrpo.sln -c Release || exit /b 1
   if exist artifacts\test-results rmdir /s /q artifacts\test-results
-  dotnet test Adrpo.sln -c Release --logger trx --results-directory artifacts\test-results || exit /b 1
+  dotnet test Adrpo.sln -c Release --no-build --logger trx --results-directory artifacts\test-results || exit /b 1
   goto :eof
 )
 if "%TARGET%"=="pack" ( dotnet pack src\Adrpo\Adrpo.csproj -c Release -o artifacts\packages || exit /b 1 & goto :eof )
@@ -55,8 +56,10 @@ setup() {
 }
 
 run_tests() {
+  # Build the whole solution first so samples and benchmarks are compiled (and kept compiling) too.
+  dotnet build Adrpo.sln -c Release
   rm -rf artifacts/test-results
-  dotnet test Adrpo.sln -c Release --logger trx --results-directory artifacts/test-results
+  dotnet test Adrpo.sln -c Release --no-build --logger trx --results-directory artifacts/test-results
 }
 
 case "$target" in
@@ -67,9 +70,7 @@ case "$target" in
   sample) dotnet run --project samples/Adrpo.Samples.QuickStart -c Release ;;
   all)
     setup
-    dotnet build Adrpo.sln -c Release
-    rm -rf artifacts/test-results
-    dotnet test Adrpo.sln -c Release --no-build --logger trx --results-directory artifacts/test-results
+    run_tests
     dotnet pack src/Adrpo/Adrpo.csproj -c Release -o artifacts/packages
     dotnet run --project samples/Adrpo.Samples.QuickStart -c Release
     ;;
