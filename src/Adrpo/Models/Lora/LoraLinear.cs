@@ -1,0 +1,95 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Adrpo.Models.Lora;
+
+/// <summary>
+/// A linear layer with a low-rank adapter (LoRA, Hu et al.): <c>y = W x + b + (alpha / r) B A x</c>, where the
+/// wrapped layer (<c>base_layer</c>) is frozen and only <c>lora_A</c> [r, in] and <c>lora_B</c> [out, r] train.
+/// <c>lora_B</c> starts at zero, so a fresh adapter leaves the model unchanged. With adapters disabled the layer is
+/// exactly the base model, which is how ADRPO obtains the reference velocity v_ref without a second copy.
+/// Field names follow PEFT's keys (<c>base_layer</c>, <c>lora_A</c>, <c>lora_B</c>).
+/// </summary>
+public sealed class LoraLinear : nn.Module<Tensor, Tensor>
+{
+#pragma warning disable IDE1006, SA1300 // Hugging Face / PEFT key names
+    private readonly Linear base_layer;
+    private readonly Linear lora_A;
+    private readonly Linear lora_B;
+#pragma warning restore IDE1006, SA1300
+
+    /// <summary>Wraps <paramref name="baseLayer"/>; its parameters are frozen.</summary>
+    /// <param name="baseLayer">The pretrained layer.</param>
+    /// <param name="rank">Adapter rank r, at least 1 and at most min(in, out).</param>
+    /// <param name="alpha">Scaling numerator; the update is multiplied by alpha / r.</param>
+    /// <param name="generator">Seeded generator for lora_A's initialisation (Kaiming-uniform, as PEFT).</param>
+    public LoraLinear(Linear baseLayer, int rank, double alpha, Generator? generator = null) : base(nameof(LoraLinear))
+    {
+        ArgumentNullException.ThrowIfNull(baseLayer);
+        long inFeatures = baseLayer.weight!.shape[1], outFeatures = baseLayer.weight.shape[0];
+        if (rank < 1 || rank > Math.Min(inFeatures, outFeatures))
+        {
+            throw new ArgumentOutOfRangeException(nameof(rank), rank, $"LoRA rank must be in [1, {Math.Min(inFeatures, outFeatures)}] for a {inFeatures}->{outFeatures} layer.");
+        }
+
+        if (!(alpha > 0) || double.IsInfinity(alpha))
+        {
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "LoRA alpha must be a positive finite number.");
+        }
+
+        Rank = rank;
+        Alpha = alpha;
+        base_layer = baseLayer;
+        var dtype = baseLayer.weight.dtype;
+        var device = baseLayer.weight.device;
+        lora_A = nn.Linear(inFeatures, rank, hasBias: false, device: device, dtype: dtype);
+        lora_B = nn.Linear(rank, outFeatures, hasBias: false, device: device, dtype: dtype);
+        RegisterComponents();
+
+        foreach (var p in base_layer.parameters())
+        {
+            p.requires_grad = false;
+        }
+
+        using var _ = no_grad();
+        double bound = 1 / Math.Sqrt(inFeatures); // kaiming_uniform_(a = sqrt(5)) bound for fan_in
+        lora_A.weight!.copy_((rand(lora_A.weight.shape, dtype: dtype, device: device, generator: generator) * 2 - 1) * bound);
+        lora_B.weight!.zero_();
+    }
+
+    /// <summary>Adapter rank r.</summary>
+    public int Rank { get; }
+
+    /// <summary>Scaling numerator alpha (the update is scaled by alpha / r).</summary>
+    public double Alpha { get; }
+
+    /// <summary>When false, the layer computes the frozen base layer alone (the reference model).</summary>
+    public bool AdaptersEnabled { get; set; } = true;
+
+    /// <summary>The trainable adapter matrices A [r, in] and B [out, r].</summary>
+    public (Parameter A, Parameter B) Adapters => (lora_A.weight!, lora_B.weight!);
+
+    /// <param name="input">[..., in] features.</param>
+    /// <returns>[..., out] features.</returns>
+    public override Tensor forward(Tensor input)
+    {
+        if (!AdaptersEnabled)
+        {
+            return base_layer.forward(input);
+        }
+
+        using var scope = NewDisposeScope();
+        var update = lora_B.forward(lora_A.forward(input)) * (Alpha / Rank);
+        return (base_layer.forward(input) + update).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The merged weight <c>W + (alpha / r) B A</c> [out, in], for export; the module is unchanged.</summary>
+    public Tensor MergedWeight()
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var delta = lora_B.weight!.matmul(lora_A.weight!) * (Alpha / Rank);
+        return (base_layer.weight! + delta).MoveToOuterDisposeScope();
+    }
+}
