@@ -1,3 +1,4 @@
+using Adrpo.Sampling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -46,15 +47,7 @@ internal sealed class VelocityMlp : nn.Module<Tensor, Tensor, Tensor, Tensor>
     /// <summary>Euler ODE from x0 ~ N(0, I) at t = 0 to x1 at t = 1, without autograd.</summary>
     public Tensor Sample(Tensor prompt, int steps, Generator generator)
     {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var x = randn(new long[] { prompt.shape[0], 2 }, generator: generator);
-        for (int i = 0; i < steps; i++)
-        {
-            var t = full(prompt.shape[0], (double)i / steps);
-            x = x + (forward(x, t, prompt) / steps);
-        }
-
-        return x.MoveToOuterDisposeScope();
+        using var x0 = randn(new long[] { prompt.shape[0], 2 }, generator: generator);
+        return FlowOdeSampler.Sample((x, t) => forward(x, t, prompt), x0, steps, OdeSolver.Euler);
     }
 }
