@@ -1,0 +1,18 @@
+namespace Adrpo.Training;
+
+/// <summary>The fine-tuning objective of <see cref="FlowMatching.AdrpoFlowMatchingTrainer"/>.</summary>
+public enum FineTuningMethod
+{
+    /// <summary>ADRPO (eq. 6): advantage-weighted CFM with the per-sample W2 coefficient beta0 - clip(A). Online.</summary>
+    Adrpo,
+
+    /// <summary>ORW-CFM-W2: reward-weighted CFM (weights exp(tau r)) with a fixed W2 coefficient alpha. Online.</summary>
+    OrwCfmW2,
+
+    /// <summary>RAFT: plain CFM on the top fraction of each prompt's samples. Online, no divergence term.</summary>
+    Raft,
+
+    /// <summary>Flow-matching DPO: preference pairs (best vs worst of each prompt's reference samples) drawn once
+    /// from the reference model before training, i.e. offline.</summary>
+    Dpo,
+}

@@ -1,0 +1,161 @@
+using Adrpo.Advantages;
+using Adrpo.Losses.FlowMatching;
+using Adrpo.Models;
+using Adrpo.Rewards;
+using Adrpo.Sampling;
+using Adrpo.Text;
+
+namespace Adrpo.Training.FlowMatching;
+
+public sealed partial class AdrpoFlowMatchingTrainer
+{
+    /// <summary>
+    /// Options of <see cref="AdrpoFlowMatchingTrainer"/>. Defaults follow the ADRPO paper where it gives one
+    /// (beta0 = 1, advantages clipped to [-1, 1], LoRA) and are sized for CPU otherwise.
+    /// </summary>
+    public sealed class Options
+    {
+        /// <summary>Input column holding the prompt text (String). Default "Prompt".</summary>
+        public string PromptColumnName { get; set; } = "Prompt";
+
+        /// <summary>Output column of the generated sample, a Single vector shaped like the generator's sample. Default "Image".</summary>
+        public string OutputColumnName { get; set; } = "Image";
+
+        /// <summary>The pre-trained generator to fine-tune (required). Its weights are changed in place.</summary>
+        public IConditionalVelocityModel? Generator { get; set; }
+
+        /// <summary>Frozen prompt encoder; its dimension must equal the generator's condition dimension (required).</summary>
+        public ITextEncoder? TextEncoder { get; set; }
+
+        /// <summary>Reward models and weights; at least one. Each reads the prompt column and the output column.</summary>
+        public IList<RewardModel> RewardModels { get; } = new List<RewardModel>();
+
+        /// <summary>Objective. Default <see cref="FineTuningMethod.Adrpo"/>.</summary>
+        public FineTuningMethod Method { get; set; } = FineTuningMethod.Adrpo;
+
+        /// <summary>Samples drawn per prompt each iteration (the group for the advantage baseline). Default 8; at least 2.</summary>
+        public int SamplesPerPrompt { get; set; } = 8;
+
+        /// <summary>Prompts per iteration, drawn uniformly from the training prompts (paper: uniform p(c)). Default 4.</summary>
+        public int PromptsPerIteration { get; set; } = 4;
+
+        /// <summary>Training iterations (Algorithm 1's outer loop). Default 100.</summary>
+        public int Iterations { get; set; } = 100;
+
+        /// <summary>Gradient steps on each iteration's samples (each with fresh t and x0). Default 1.</summary>
+        public int UpdatesPerIteration { get; set; } = 1;
+
+        /// <summary>AdamW learning rate. Default 1e-4 (LoRA).</summary>
+        public double LearningRate { get; set; } = 1e-4;
+
+        /// <summary>AdamW weight decay. Default 0.</summary>
+        public double WeightDecay { get; set; }
+
+        /// <summary>Linear warm-up of the learning rate over this many iterations. Default 0.</summary>
+        public int WarmupIterations { get; set; }
+
+        /// <summary>Global gradient-norm clip; 0 disables. Default 1.</summary>
+        public double GradientClipNorm { get; set; } = 1.0;
+
+        /// <summary>ADRPO's baseline coefficient beta0 (eq. 4). Default 1 (paper).</summary>
+        public double Beta0 { get; set; } = 1.0;
+
+        /// <summary>Lower advantage clip Amin. Default -1 (paper).</summary>
+        public double MinAdvantage { get; set; } = -1.0;
+
+        /// <summary>Upper advantage clip Amax (at most <see cref="Beta0"/>). Default 1 (paper).</summary>
+        public double MaxAdvantage { get; set; } = 1.0;
+
+        /// <summary>Advantage scaling after the group mean is subtracted. Default none (paper).</summary>
+        public AdvantageScaling AdvantageScaling { get; set; } = AdvantageScaling.None;
+
+        /// <summary>ORW-CFM-W2's reward temperature tau. Default 0.5 (its published default).</summary>
+        public double OrwTau { get; set; } = OrwCfmW2Loss.DefaultTau;
+
+        /// <summary>ORW-CFM-W2's fixed W2 coefficient alpha. Default 1 (its published default).</summary>
+        public double OrwAlpha { get; set; } = OrwCfmW2Loss.DefaultAlpha;
+
+        /// <summary>RAFT's kept fraction of each prompt's samples. Default 0.25.</summary>
+        public double RaftTopFraction { get; set; } = 0.25;
+
+        /// <summary>Flow-matching DPO's inverse temperature. Default 500.</summary>
+        public double DpoBeta { get; set; } = FlowMatchingDpoLoss.DefaultBeta;
+
+        /// <summary>ODE solver used for sampling. Default Euler.</summary>
+        public OdeSolver Solver { get; set; } = OdeSolver.Euler;
+
+        /// <summary>ODE steps used for sampling. Default 20.</summary>
+        public int OdeSteps { get; set; } = 20;
+
+        /// <summary>Classifier-free guidance scale (1 = no guidance; an unconditional pass uses a zero condition). Default 1.</summary>
+        public double GuidanceScale { get; set; } = 1.0;
+
+        /// <summary>LoRA rank; 0 means full fine-tuning of the generator's parameters. Default 8.</summary>
+        public int LoraRank { get; set; } = 8;
+
+        /// <summary>LoRA alpha (update scale alpha / rank). Default 16.</summary>
+        public double LoraAlpha { get; set; } = 16;
+
+        /// <summary>Seed of every random stream of the run (sampling, noise, times, prompt choice). Null uses the MLContext's seed.</summary>
+        public int? Seed { get; set; }
+
+        /// <summary>Samples generated per batch by the output transformer. Default 16.</summary>
+        public int GenerationBatchSize { get; set; } = 16;
+
+        /// <summary>Receives each iteration's metrics.</summary>
+        public IProgress<FlowMatchingIterationMetrics>? Progress { get; set; }
+
+        /// <summary>When set, the metrics are (re)written to this CSV file after every iteration (atomically).</summary>
+        public string? MetricsCsvPath { get; set; }
+
+        /// <summary>Stops training within one iteration; the trained-so-far model is discarded and Fit throws.</summary>
+        public CancellationToken CancellationToken { get; set; }
+
+        /// <summary>Checks every option and throws an exception naming the first invalid one.</summary>
+        internal void Validate()
+        {
+            Require(!string.IsNullOrWhiteSpace(PromptColumnName), nameof(PromptColumnName), "must name the input column holding the prompts");
+            Require(!string.IsNullOrWhiteSpace(OutputColumnName), nameof(OutputColumnName), "must name the output column");
+            if (Generator is null)
+            {
+                throw new ArgumentNullException(nameof(Generator), "Options.Generator is required: the pre-trained IConditionalVelocityModel to fine-tune.");
+            }
+
+            if (TextEncoder is null)
+            {
+                throw new ArgumentNullException(nameof(TextEncoder), "Options.TextEncoder is required: the frozen prompt encoder.");
+            }
+
+            Require(TextEncoder.Dimension == Generator.ConditionDimension, nameof(TextEncoder), $"produces {TextEncoder.Dimension}-d embeddings but the generator expects {Generator.ConditionDimension}-d conditions");
+            Require(RewardModels.Count > 0, nameof(RewardModels), "needs at least one reward model");
+            Require(SamplesPerPrompt >= 2, nameof(SamplesPerPrompt), $"is {SamplesPerPrompt}; at least 2 samples per prompt are needed for a group baseline");
+            Require(PromptsPerIteration >= 1, nameof(PromptsPerIteration), $"is {PromptsPerIteration}; expected at least 1");
+            Require(Iterations >= 1, nameof(Iterations), $"is {Iterations}; expected at least 1");
+            Require(UpdatesPerIteration >= 1, nameof(UpdatesPerIteration), $"is {UpdatesPerIteration}; expected at least 1");
+            Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), $"is {LearningRate}; expected a positive number");
+            Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), nameof(WeightDecay), $"is {WeightDecay}; expected zero or positive");
+            Require(WarmupIterations >= 0, nameof(WarmupIterations), $"is {WarmupIterations}; expected zero or positive");
+            Require(GradientClipNorm >= 0 && double.IsFinite(GradientClipNorm), nameof(GradientClipNorm), $"is {GradientClipNorm}; expected zero (off) or positive");
+            Require(MinAdvantage <= 0 && double.IsFinite(MinAdvantage), nameof(MinAdvantage), $"is {MinAdvantage}; expected at most 0");
+            Require(MaxAdvantage >= 0 && double.IsFinite(MaxAdvantage), nameof(MaxAdvantage), $"is {MaxAdvantage}; expected at least 0");
+            Require(Beta0 >= MaxAdvantage && double.IsFinite(Beta0), nameof(Beta0), $"is {Beta0}; it must be at least MaxAdvantage ({MaxAdvantage}) so beta0 - A never turns negative");
+            Require(OrwTau >= 0 && double.IsFinite(OrwTau), nameof(OrwTau), $"is {OrwTau}; expected zero or positive");
+            Require(OrwAlpha >= 0 && double.IsFinite(OrwAlpha), nameof(OrwAlpha), $"is {OrwAlpha}; expected zero or positive");
+            Require(RaftTopFraction > 0 && RaftTopFraction <= 1, nameof(RaftTopFraction), $"is {RaftTopFraction}; expected a fraction in (0, 1]");
+            Require(DpoBeta > 0 && double.IsFinite(DpoBeta), nameof(DpoBeta), $"is {DpoBeta}; expected a positive number");
+            Require(OdeSteps >= 1, nameof(OdeSteps), $"is {OdeSteps}; expected at least 1");
+            Require(GuidanceScale >= 0 && double.IsFinite(GuidanceScale), nameof(GuidanceScale), $"is {GuidanceScale}; expected zero or positive");
+            Require(LoraRank >= 0, nameof(LoraRank), $"is {LoraRank}; expected 0 (full fine-tuning) or a positive rank");
+            Require(LoraAlpha > 0 && double.IsFinite(LoraAlpha), nameof(LoraAlpha), $"is {LoraAlpha}; expected a positive number");
+            Require(GenerationBatchSize >= 1, nameof(GenerationBatchSize), $"is {GenerationBatchSize}; expected at least 1");
+        }
+
+        private static void Require(bool condition, string option, string problem)
+        {
+            if (!condition)
+            {
+                throw new ArgumentOutOfRangeException(option, $"Option {option} {problem}.");
+            }
+        }
+    }
+}

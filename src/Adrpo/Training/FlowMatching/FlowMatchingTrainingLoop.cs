@@ -1,0 +1,258 @@
+using System.Diagnostics;
+using Adrpo.Advantages;
+using Adrpo.Losses.FlowMatching;
+using Adrpo.Models;
+using Adrpo.Regularization;
+using Adrpo.Rewards;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Adrpo.Training.FlowMatching;
+
+/// <summary>
+/// One iteration of Algorithm 1 at a time: sample prompts, draw x1 from the current policy (online), score,
+/// compute group advantages and the per-sample coefficient, and take the method's gradient step(s).
+/// All state needed to resume lives in <see cref="State"/>.
+/// </summary>
+internal sealed class FlowMatchingTrainingLoop
+{
+    private readonly AdrpoFlowMatchingTrainer.Options _options;
+    private readonly IReadOnlyList<string> _prompts;
+    private readonly RewardScorer _rewards;
+    private readonly IConditionalVelocityModel _model;
+    private readonly Device _device;
+    private readonly Tensor _conditions;                 // [prompts, D] frozen text embeddings
+    private readonly IDivergenceCoefficient _coefficient;
+    private readonly optim.Optimizer _optimizer;
+    private readonly FlowMatchingSampler _sampler;
+    private readonly DpoPairs? _dpoPairs;
+
+    public FlowMatchingTrainingLoop(AdrpoFlowMatchingTrainer.Options options, IReadOnlyList<string> prompts, RewardScorer rewards, int seed, Device device)
+    {
+        _options = options;
+        _prompts = prompts;
+        _rewards = rewards;
+        _model = options.Generator!;
+        _device = device;
+        State = new FlowMatchingTrainingState(seed);
+        PrepareAdapters(seed);
+        _conditions = options.TextEncoder!.Encode(prompts).to(device);
+        _coefficient = options.Method switch
+        {
+            FineTuningMethod.Adrpo => new AdaptiveDivergenceCoefficient(options.Beta0, options.MinAdvantage, options.MaxAdvantage),
+            FineTuningMethod.OrwCfmW2 => new FixedDivergenceCoefficient(options.OrwAlpha),
+            _ => new FixedDivergenceCoefficient(0),
+        };
+        var parameters = _model.TrainableParameters();
+        if (parameters.Count == 0)
+        {
+            throw new InvalidOperationException("The generator reports no trainable parameters (TrainableParameters() is empty).");
+        }
+
+        _optimizer = optim.AdamW(parameters, options.LearningRate, weight_decay: options.WeightDecay);
+        _sampler = new FlowMatchingSampler(_model, options.Solver, options.OdeSteps, options.GuidanceScale);
+        if (options.Method == FineTuningMethod.Dpo)
+        {
+            _dpoPairs = DpoPairs.FromReference(_model, _sampler, _conditions, prompts, rewards, options.SamplesPerPrompt, State.Random);
+        }
+    }
+
+    public FlowMatchingTrainingState State { get; }
+
+    public FlowMatchingIterationMetrics RunIteration(CancellationToken cancellation)
+    {
+        var watch = Stopwatch.StartNew();
+        using var scope = NewDisposeScope();
+        int g = _options.SamplesPerPrompt;
+        var chosen = randint(0, _prompts.Count, new long[] { _options.PromptsPerIteration }, generator: State.Random);
+        var promptIndex = chosen.repeat_interleave(g);                                             // [N]
+        var conditions = _conditions.index_select(0, promptIndex.to(_device));                    // [N, D]
+        long[] indices = promptIndex.data<long>().ToArray();
+
+        // Online samples from the current policy (Algorithm 1, line 4) and their rewards (line 6).
+        _model.SetTraining(false);
+        var x1 = _sampler.Sample(conditions, State.Random);                                        // [N, C, H, W]
+        var batch = _rewards.Score(indices.Select(i => _prompts[(int)i]).ToList(), ToRows(x1));
+        var valid = tensor(batch.Valid);
+        var rewards = tensor(batch.Total.Select(r => float.IsFinite(r) ? r : 0f).ToArray());
+        var keep = valid.nonzero().squeeze(1);
+        if (keep.shape[0] == 0)
+        {
+            throw new InvalidOperationException($"Iteration {State.Iteration + 1}: every reward was NaN or infinite; check the reward models.");
+        }
+
+        // Group baseline and clipping (lines 11-13), per-sample coefficient (line 14).
+        var groups = arange(_options.PromptsPerIteration).repeat_interleave(g).index_select(0, keep);   // slot of each kept sample
+        var advantages = GroupAdvantages.Clip(
+            GroupAdvantages.Compute(rewards.index_select(0, keep), groups, _options.AdvantageScaling),
+            _options.MinAdvantage, _options.MaxAdvantage);
+        var beta = _coefficient.Compute(advantages);
+
+        _model.SetTraining(true);
+        FlowMatchingStepResult step = default;
+        for (int update = 0; update < _options.UpdatesPerIteration; update++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            SetLearningRate();
+            step = _options.Method == FineTuningMethod.Dpo
+                ? DpoStep()
+                : OnlineStep(x1.index_select(0, keep.to(_device)), conditions.index_select(0, keep.to(_device)), rewards.index_select(0, keep), advantages, beta, g, groups);
+        }
+
+        State.Iteration++;
+        var metrics = new FlowMatchingIterationMetrics
+        {
+            Iteration = State.Iteration,
+            RewardMean = rewards.index_select(0, keep).mean().item<float>(),
+            RewardStd = keep.shape[0] > 1 ? rewards.index_select(0, keep).std().item<float>() : 0,
+            RewardMeanPerModel = batch.PerModel.ToDictionary(kv => kv.Key, kv => kv.Value.Where(float.IsFinite).DefaultIfEmpty(float.NaN).Average(v => (double)v)),
+            InvalidRewards = batch.InvalidCount,
+            AdvantageMean = advantages.mean().item<float>(),
+            AdvantageMin = advantages.min().item<float>(),
+            AdvantageMax = advantages.max().item<float>(),
+            BetaMean = beta.mean().item<float>(),
+            BetaMin = beta.min().item<float>(),
+            BetaMax = beta.max().item<float>(),
+            W2 = step.W2,
+            Diversity = Diversity(x1, g),
+            Loss = step.Loss,
+            MatchingLoss = step.Matching,
+            RegularizationLoss = step.Regularization,
+            LearningRate = CurrentLearningRate(),
+            Seconds = watch.Elapsed.TotalSeconds,
+        };
+        State.Metrics.Add(metrics);
+        return metrics;
+    }
+
+    private FlowMatchingStepResult OnlineStep(Tensor x1, Tensor conditions, Tensor rewards, Tensor advantages, Tensor beta, int groupSize, Tensor groups)
+    {
+        using var scope = NewDisposeScope();
+        var (x0, t) = (randn(x1.shape, generator: State.Random).to(_device), rand(new long[] { x1.shape[0] }, generator: State.Random).to(_device));   // line 7
+        var xt = FlowMatchingPath.Interpolate(x0, x1, t);                                                                                                 // line 8
+        var u = FlowMatchingPath.TargetVelocity(x0, x1);                                                                                                  // line 9
+        var v = _model.Forward(xt, t, conditions);
+        var vRef = _options.Method == FineTuningMethod.Raft ? v.detach() : ReferenceVelocity(xt, t, conditions);
+        FlowMatchingLossOutput loss = _options.Method switch
+        {
+            FineTuningMethod.Adrpo => AdrpoFlowMatchingLoss.Compute(v, u, vRef, advantages.to(_device), beta.to(_device)),   // eq. 6
+            FineTuningMethod.OrwCfmW2 => OrwCfmW2Loss.Compute(v, u, vRef, rewards.to(_device), _options.OrwTau, _options.OrwAlpha),
+            _ => RaftLoss.Compute(v, u, RaftSelection(rewards, groups).to(_device)),
+        };
+        Backward(loss.Loss);
+        return new FlowMatchingStepResult(loss.Loss.item<float>(), loss.MatchingLoss.item<float>(), loss.RegularizationLoss.item<float>(), VelocityError.PerSample(v.detach(), vRef).mean().item<float>());
+    }
+
+    private FlowMatchingStepResult DpoStep()
+    {
+        using var scope = NewDisposeScope();
+        var pairs = _dpoPairs!;
+        var pick = randint(0, pairs.Count, new long[] { _options.PromptsPerIteration }, generator: State.Random);
+        var (win, lose, cond) = (pairs.Win.index_select(0, pick), pairs.Lose.index_select(0, pick), pairs.Conditions.index_select(0, pick));
+        var x0 = randn(win.shape, generator: State.Random).to(_device);   // shared noise and time for both, as Diffusion-DPO
+        var t = rand(new long[] { win.shape[0] }, generator: State.Random).to(_device);
+        var (xw, xl) = (FlowMatchingPath.Interpolate(x0, win, t), FlowMatchingPath.Interpolate(x0, lose, t));
+        var (uw, ul) = (FlowMatchingPath.TargetVelocity(x0, win), FlowMatchingPath.TargetVelocity(x0, lose));
+        var vw = _model.Forward(xw, t, cond);
+        var vl = _model.Forward(xl, t, cond);
+        var (rw, rl) = (ReferenceVelocity(xw, t, cond), ReferenceVelocity(xl, t, cond));
+        var (loss, _) = FlowMatchingDpoLoss.Compute(vw, uw, rw, vl, ul, rl, _options.DpoBeta);
+        Backward(loss);
+        double w2 = (VelocityError.PerSample(vw.detach(), rw).mean() + VelocityError.PerSample(vl.detach(), rl).mean()).item<float>() / 2;
+        return new FlowMatchingStepResult(loss.item<float>(), loss.item<float>(), 0, w2);
+    }
+
+    private Tensor ReferenceVelocity(Tensor xt, Tensor t, Tensor conditions)
+    {
+        using var _ = no_grad();
+        _model.AdaptersEnabled = false;   // the base model is the reference (LoRA off), not a second copy
+        try
+        {
+            return _model.Forward(xt, t, conditions).detach();
+        }
+        finally
+        {
+            _model.AdaptersEnabled = true;
+        }
+    }
+
+    private Tensor RaftSelection(Tensor rewards, Tensor groups)
+    {
+        // Groups can be ragged after invalid rewards were dropped: select per group by rank.
+        var keep = zeros_like(rewards);
+        long[] g = groups.data<long>().ToArray();
+        float[] r = rewards.data<float>().ToArray();
+        foreach (var group in Enumerable.Range(0, g.Length).GroupBy(i => g[i]))
+        {
+            var members = group.OrderByDescending(i => r[i]).ThenBy(i => i).ToList();
+            int count = (int)Math.Ceiling((_options.RaftTopFraction * members.Count) - 1e-9);
+            foreach (int i in members.Take(Math.Max(1, count)))
+            {
+                keep[i] = 1f;
+            }
+        }
+
+        return keep;
+    }
+
+    private void Backward(Tensor loss)
+    {
+        _optimizer.zero_grad();
+        loss.backward();
+        if (_options.GradientClipNorm > 0)
+        {
+            nn.utils.clip_grad_norm_(_model.TrainableParameters(), _options.GradientClipNorm);
+        }
+
+        _optimizer.step();
+    }
+
+    private void SetLearningRate()
+    {
+        double rate = _options.WarmupIterations > 0
+            ? _options.LearningRate * Math.Min(1.0, (State.Iteration + 1.0) / _options.WarmupIterations)
+            : _options.LearningRate;
+        foreach (var group in _optimizer.ParamGroups)
+        {
+            group.LearningRate = rate;
+        }
+    }
+
+    private double CurrentLearningRate() => _optimizer.ParamGroups.First().LearningRate;
+
+    private void PrepareAdapters(int seed)
+    {
+        if (_options.LoraRank > 0)
+        {
+            if (_model is not ILoraAdaptable lora)
+            {
+                throw new ArgumentException($"Options.LoraRank is {_options.LoraRank}, but the generator ({_model.GetType().Name}) does not implement ILoraAdaptable. Use LoraRank = 0 with RAFT, or a generator that supports LoRA.", nameof(_options.Generator));
+            }
+
+            if (!lora.HasAdapters)
+            {
+                lora.AddLoraAdapters(_options.LoraRank, _options.LoraAlpha, null, new Generator((ulong)seed + 17));
+            }
+        }
+        else if (_options.Method != FineTuningMethod.Raft)
+        {
+            throw new ArgumentException($"Options.LoraRank is 0 (full fine-tuning), but {_options.Method} needs the reference velocity, which Adrpo takes from the base model with LoRA adapters disabled. Use LoraRank > 0, or Method = Raft.", nameof(_options.LoraRank));
+        }
+    }
+
+    private static List<float[]> ToRows(Tensor x)
+    {
+        using var flat = x.reshape(x.shape[0], -1).cpu().contiguous();
+        float[] all = flat.data<float>().ToArray();
+        int width = (int)flat.shape[1];
+        return Enumerable.Range(0, (int)flat.shape[0]).Select(i => all.AsSpan(i * width, width).ToArray()).ToList();
+    }
+
+    private static double Diversity(Tensor samples, int groupSize)
+    {
+        using var scope = NewDisposeScope();
+        var grouped = samples.reshape(-1, groupSize, samples.shape[1..].Aggregate(1L, (a, b) => a * b));
+        var d = cdist(grouped, grouped);
+        return (d.sum(new long[] { 1, 2 }) / (groupSize * (groupSize - 1))).mean().item<float>();
+    }
+}
