@@ -28,6 +28,12 @@ public sealed class BoolScore
     public bool Score { get; set; }
 }
 
+public sealed class TwoScores
+{
+    [VectorType(2)]
+    public float[] Score { get; set; } = new float[2];
+}
+
 public sealed class Image3x32x32
 {
     [VectorType(3, 32, 32)]

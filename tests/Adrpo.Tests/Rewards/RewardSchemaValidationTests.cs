@@ -52,6 +52,10 @@ public sealed class RewardSchemaValidationTests
         StringAssert.Contains(ex.Message, "reward model 1 ('long'): score column 'Score' must be Single or a Single vector of length 1, but is Boolean");
         // Score validates before running anything, with the same message.
         Assert.AreEqual(ex.Message, Assert.ThrowsExactly<ArgumentException>(() => scorer.Score(new[] { "p" }, new[] { "c" })).Message);
+
+        var two = RewardMappings.Fit<CompletionText, TwoScores>(ml, (i, o) => o.Score = new float[] { 1, 2 });
+        ex = Assert.ThrowsExactly<ArgumentException>(TextScorer(ml, new RewardModel(two, name: "pair")).ValidateSchema);
+        StringAssert.Contains(ex.Message, "reward model 1 ('pair'): score column 'Score' must be Single or a Single vector of length 1, but is Vector<Single, 2>");
     }
 
     [TestMethod]
