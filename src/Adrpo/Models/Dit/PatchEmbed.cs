@@ -7,8 +7,9 @@ namespace Adrpo.Models.Dit;
 /// <summary>
 /// Cuts a [B, C, H, W] sample into non-overlapping p x p patches and projects each to a token (a stride-p
 /// convolution, DiT's <c>x_embedder.proj</c>), then adds the fixed 2-D sin-cos position embedding of DiT / MAE.
-/// The position table is a non-persistent buffer (as in diffusers): it is recomputed from the config, so checkpoints
-/// do not carry it.
+/// The position table is an ordinary (persistent) buffer, so it is saved like DiT's frozen <c>pos_embed</c>: in
+/// TorchSharp 0.107 <c>named_buffers</c> skips non-persistent buffers even when asked for them, so <c>Module.to</c>
+/// would leave a non-persistent table behind on the old device.
 /// </summary>
 public sealed class PatchEmbed : nn.Module<Tensor, Tensor>
 {
@@ -26,8 +27,7 @@ public sealed class PatchEmbed : nn.Module<Tensor, Tensor>
         _patchSize = config.PatchSize;
         proj = nn.Conv2d(config.InChannels, config.HiddenSize, kernel_size: config.PatchSize, stride: config.PatchSize);
         pos_embed = SinCosPositionEmbedding(config.HiddenSize, config.GridSize);
-        register_buffer(nameof(pos_embed), pos_embed, persistent: false);
-        RegisterComponents();
+        RegisterComponents(); // registers pos_embed as a buffer: it moves with Module.to and never trains
     }
 
     /// <summary>The patch projection, for initialisation.</summary>

@@ -1,4 +1,6 @@
 using Adrpo.Models.Dit;
+using Adrpo.Tests.Infrastructure;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Adrpo.Tests.Models.Dit;
@@ -99,6 +101,26 @@ public sealed class DitVelocityModelTests
         var po = other.state_dict();
         Assert.IsTrue(pa.Keys.All(k => DitTestModels.Identical(pa[k], pb[k])), "same seed, same weights");
         Assert.IsFalse(DitTestModels.Identical(pa["blocks.0.attn.qkv.weight"], po["blocks.0.attn.qkv.weight"]), "another seed, other weights");
+    }
+
+    [TestMethod]
+    public void PositionTableIsDiTs2dSinCosAndMovesWithTheModel()
+    {
+        using var model = DitTestModels.Create();
+        var table = model.state_dict()["x_embedder.pos_embed"];
+        CollectionAssert.AreEqual(new long[] { 1, 64, 32 }, table.shape);
+
+        // hidden 32: features [0, 8) sin(col w_k), [8, 16) cos(col w_k), [16, 24) sin(row w_k), [24, 32) cos(row w_k),
+        // w_k = 10000^(-k/8). Token 1 is (row 0, col 1); token 8 is (row 1, col 0).
+        double w1 = Math.Pow(10000, -1.0 / 8);
+        TensorAssert.Close(table[0, 1, TensorIndex.Tensor(tensor(new long[] { 0, 1, 8, 16, 24 }))], new[] { Math.Sin(1), Math.Sin(w1), Math.Cos(1), 0, 1 }, 1e-6, "token 1");
+        TensorAssert.Close(table[0, 8, TensorIndex.Tensor(tensor(new long[] { 0, 8, 16, 17, 24 }))], new[] { 0, 1, Math.Sin(1), Math.Sin(w1), Math.Cos(1) }, 1e-6, "token 8");
+
+        model.to(ScalarType.Float64);
+        Assert.AreEqual(ScalarType.Float64, model.state_dict()["x_embedder.pos_embed"].dtype, "the table is a buffer that Module.to converts");
+        var (xt, t, c) = DitTestModels.Inputs(batch: 2);
+        using var v = model.Forward(xt.to_type(ScalarType.Float64), t, c);
+        Assert.AreEqual(ScalarType.Float64, v.dtype);
     }
 
     [TestMethod]
