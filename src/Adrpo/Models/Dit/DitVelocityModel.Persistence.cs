@@ -1,14 +1,12 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Adrpo.Persistence;
-using Adrpo.Validation;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Adrpo.Models.Dit;
 
-/// <content>Persistence: <c>config.json</c> + <c>model.safetensors</c> folders and LoRA-only checkpoints.</content>
+/// <content>Persistence: <c>config.json</c> + <c>model.safetensors</c> folders.</content>
 public sealed partial class DitVelocityModel
 {
     /// <summary>Name of the config file in a saved folder.</summary>
@@ -61,7 +59,7 @@ public sealed partial class DitVelocityModel
             var (tensors, _) = SafeTensorsFile.Load(weightsPath);
             try
             {
-                CopyStrict(expected, tensors, weightsPath);
+                StrictStateDict.Copy(expected, tensors, weightsPath);
             }
             finally
             {
@@ -74,80 +72,6 @@ public sealed partial class DitVelocityModel
         {
             model.Dispose();
             throw;
-        }
-    }
-
-    /// <summary>
-    /// Writes the adapters only (<c>{module}.lora_A.weight</c>, <c>{module}.lora_B.weight</c>) with
-    /// <c>lora_rank</c>, <c>lora_alpha</c> and <c>target_modules</c> in the safetensors metadata.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">The model has no adapters.</exception>
-    public void SaveAdapters(string path)
-    {
-        var loras = LoraModules().ToList();
-        if (loras.Count == 0)
-        {
-            throw new InvalidOperationException("The model has no LoRA adapters to save; call AddLoraAdapters first.");
-        }
-
-        var first = loras[0].Lora;
-        var metadata = new Dictionary<string, string>
-        {
-            ["format"] = "pt",
-            ["lora_rank"] = first.Rank.ToString(CultureInfo.InvariantCulture),
-            ["lora_alpha"] = first.Alpha.ToString("R", CultureInfo.InvariantCulture),
-            ["target_modules"] = string.Join(",", loras.Select(l => l.Name)),
-        };
-        SafeTensorsFile.Save(path, AdapterTensors(), metadata);
-    }
-
-    /// <summary>
-    /// Loads adapters written by <see cref="SaveAdapters"/>. A model without adapters gets them first (rank, alpha and
-    /// targets from the file's metadata); every adapter key and shape must match.
-    /// </summary>
-    /// <exception cref="InvalidDataException">Metadata is missing or disagrees with the model's adapters, or a key or shape does not match (the message names it and the file).</exception>
-    public void LoadAdapters(string path)
-    {
-        var (tensors, metadata) = SafeTensorsFile.Load(path);
-        bool added = false;
-        try
-        {
-            int rank = int.Parse(Metadata(metadata, "lora_rank", path), NumberStyles.Integer, CultureInfo.InvariantCulture);
-            double alpha = double.Parse(Metadata(metadata, "lora_alpha", path), NumberStyles.Float, CultureInfo.InvariantCulture);
-            var targets = Metadata(metadata, "target_modules", path).Split(',');
-            if (!HasAdapters)
-            {
-                AddLoraAdapters(rank, alpha, targets, new Generator(0)); // lora_A is overwritten below
-                added = true;
-            }
-            else if (LoraModules().Any(l => l.Lora.Rank != rank || l.Lora.Alpha != alpha))
-            {
-                throw new InvalidDataException($"'{path}' holds adapters with lora_rank {rank} and lora_alpha {alpha}; the model's adapters differ. Merge them or load into a model without adapters.");
-            }
-
-            CopyStrict(AdapterTensors(), tensors, path);
-        }
-        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
-        {
-            if (added)
-            {
-                RemoveAdapters(merge: false);
-            }
-
-            throw new InvalidDataException($"'{path}' is not a LoRA checkpoint for this model: {e.Message}", e);
-        }
-        catch (InvalidDataException)
-        {
-            if (added)
-            {
-                RemoveAdapters(merge: false);
-            }
-
-            throw;
-        }
-        finally
-        {
-            tensors.Values.ToList().ForEach(t => t.Dispose());
         }
     }
 
@@ -182,46 +106,6 @@ public sealed partial class DitVelocityModel
         return (result, owned);
     }
 
-    private Dictionary<string, Tensor> AdapterTensors() =>
-        state_dict().Where(kv => kv.Key.Contains(".lora_A.", StringComparison.Ordinal) || kv.Key.Contains(".lora_B.", StringComparison.Ordinal))
-            .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-
-    /// <summary>Copies <paramref name="file"/> into <paramref name="expected"/> after checking that keys and shapes agree exactly.</summary>
-    private static void CopyStrict(Dictionary<string, Tensor> expected, Dictionary<string, Tensor> file, string path)
-    {
-        var unexpected = file.Keys.Where(k => !expected.ContainsKey(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
-        string unexpectedList = string.Join(", ", unexpected.Select(k => $"'{k}' {TensorChecks.Format(file[k].shape)}"));
-        foreach (var (key, target) in expected.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-        {
-            if (!file.TryGetValue(key, out var source))
-            {
-                string extra = unexpected.Count > 0 ? $"; the file has unexpected keys {unexpectedList}" : string.Empty;
-                throw new InvalidDataException($"'{path}' is missing key '{key}' (expected shape {TensorChecks.Format(target.shape)}){extra}.");
-            }
-
-            if (!source.shape.SequenceEqual(target.shape))
-            {
-                throw new InvalidDataException($"'{path}': key '{key}' has shape {TensorChecks.Format(source.shape)}; the model expects {TensorChecks.Format(target.shape)}.");
-            }
-
-            if (!is_floating_point(source))
-            {
-                throw new InvalidDataException($"'{path}': key '{key}' has dtype {source.dtype}; expected a floating-point tensor.");
-            }
-        }
-
-        if (unexpected.Count > 0)
-        {
-            throw new InvalidDataException($"'{path}' has unexpected keys {unexpectedList}; the model has no such parameters.");
-        }
-
-        using var _ = no_grad();
-        foreach (var (key, target) in expected)
-        {
-            target.copy_(file[key]);
-        }
-    }
-
     private static DitConfig ReadConfig(string path)
     {
         if (!File.Exists(path))
@@ -250,9 +134,6 @@ public sealed partial class DitVelocityModel
 
         return config!;
     }
-
-    private static string Metadata(IReadOnlyDictionary<string, string> metadata, string key, string path) =>
-        metadata.TryGetValue(key, out var value) ? value : throw new InvalidDataException($"'{path}' has no '{key}' in its safetensors metadata; it was not written by SaveAdapters.");
 
     private static void WriteAtomically(string path, string text)
     {

@@ -18,6 +18,10 @@ public sealed class DitVelocityModelTests
         using var v = model.Forward(xt, t, c);
         CollectionAssert.AreEqual(new long[] { 2, 3, 32, 32 }, v.shape);
         Assert.AreEqual(0.0, v.abs().max().item<float>(), "DiT zero-inits the final layer, so the first velocity is exactly 0");
+        model.SetTraining(false);
+        Assert.IsFalse(model.training);
+        model.SetTraining(true);
+        Assert.IsTrue(model.training);
     }
 
     [TestMethod]
