@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Adrpo.Training;

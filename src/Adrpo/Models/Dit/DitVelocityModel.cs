@@ -15,7 +15,7 @@ namespace Adrpo.Models.Dit;
 /// LoRA adapters (<see cref="AddLoraAdapters(int, double, IReadOnlyCollection{string}?, Generator)"/>) give the
 /// reference velocity for free: with <see cref="AdaptersEnabled"/> false the model is exactly the pretrained one.
 /// </summary>
-public sealed partial class DitVelocityModel : nn.Module<Tensor, Tensor, Tensor, Tensor>, IConditionalVelocityModel
+public sealed partial class DitVelocityModel : nn.Module<Tensor, Tensor, Tensor, Tensor>, IConditionalVelocityModel, ILoraAdaptable
 {
 #pragma warning disable IDE1006 // DiT key names
     private readonly PatchEmbed x_embedder;

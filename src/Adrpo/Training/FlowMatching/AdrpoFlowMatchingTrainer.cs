@@ -37,12 +37,13 @@ public sealed partial class AdrpoFlowMatchingTrainer : IEstimator<FlowMatchingGe
     {
         ArgumentNullException.ThrowIfNull(input);
         var prompts = PromptReader.ReadDistinct(input, _options.PromptColumnName);
-        var rewards = new RewardScorer(_context, _options.RewardModels.ToList(), _options.PromptColumnName, _options.OutputColumnName, _options.Generator!.SampleShape);
+        var sampleColumn = RewardSampleColumn.Vector(_options.OutputColumnName, _options.Generator!.SampleShape.Select(d => (int)d).ToArray());
+        var rewards = new RewardScorer(_context, _options.RewardModels, sampleColumn, _options.PromptColumnName);
         rewards.ValidateSchema();
 
         int seed = _options.Seed ?? _host.Rand.Next();
         using var channel = _host.Start("Fit");
-        channel.Info($"ADRPO flow matching: {_options.Method}, {prompts.Count} prompts, {_options.Iterations} iterations x {_options.PromptsPerIteration} prompts x {_options.SamplesPerPrompt} samples, seed {seed}.");
+        Log(channel, $"ADRPO flow matching: {_options.Method}, {prompts.Count} prompts, {_options.Iterations} iterations x {_options.PromptsPerIteration} prompts x {_options.SamplesPerPrompt} samples, seed {seed}.");
 
         var loop = new FlowMatchingTrainingLoop(_options, prompts, rewards, seed, TorchDeviceSelector.Select(_context));
         var history = new List<FlowMatchingIterationMetrics>();
@@ -51,7 +52,7 @@ public sealed partial class AdrpoFlowMatchingTrainer : IEstimator<FlowMatchingGe
             _options.CancellationToken.ThrowIfCancellationRequested();
             var metrics = loop.RunIteration(_options.CancellationToken);
             history.Add(metrics);
-            channel.Info($"iteration {metrics.Iteration}/{_options.Iterations}: reward {metrics.RewardMean:F4} (+-{metrics.RewardStd:F4}), beta {metrics.BetaMean:F3} [{metrics.BetaMin:F3}, {metrics.BetaMax:F3}], W2 {metrics.W2:F5}, diversity {metrics.Diversity:F3}, loss {metrics.Loss:F5}");
+            Log(channel, $"iteration {metrics.Iteration}/{_options.Iterations}: reward {metrics.RewardMean:F4} (+-{metrics.RewardStd:F4}), beta {metrics.BetaMean:F3} [{metrics.BetaMin:F3}, {metrics.BetaMax:F3}], W2 {metrics.W2:F5}, diversity {metrics.Diversity:F3}, loss {metrics.Loss:F5}");
             _options.Progress?.Report(metrics);
             if (_options.MetricsCsvPath is not null)
             {
@@ -68,7 +69,8 @@ public sealed partial class AdrpoFlowMatchingTrainer : IEstimator<FlowMatchingGe
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        if (!inputSchema.TryFindColumn(_options.PromptColumnName, out var prompt))
+        var prompt = inputSchema.FirstOrDefault(c => c.Name == _options.PromptColumnName);
+        if (prompt.Name is null)
         {
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Input column '{_options.PromptColumnName}' (the prompt column) was not found.");
         }
@@ -78,9 +80,10 @@ public sealed partial class AdrpoFlowMatchingTrainer : IEstimator<FlowMatchingGe
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Input column '{_options.PromptColumnName}' must be a String scalar, but is {prompt.ItemType}.");
         }
 
-        var builder = new DataViewSchema.Builder();
-        builder.AddColumn(_options.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single, _options.Generator!.SampleShape.Select(d => (int)d).ToArray()));
-        var added = SchemaShape.Create(builder.ToSchema());
-        return new SchemaShape(inputSchema.Where(c => c.Name != _options.OutputColumnName).Concat(added));
+        var added = SchemaShapeColumns.Vector(_context, _options.OutputColumnName, _options.Generator!.SampleShape);
+        return new SchemaShape(inputSchema.Where(c => c.Name != _options.OutputColumnName).Append(added));
     }
+
+    private static void Log(IChannel channel, string message) =>
+        channel.Info(MessageSensitivity.None, message);
 }
