@@ -1,0 +1,67 @@
+namespace Adrpo.Models.Language;
+
+/// <summary>The Hugging Face keys and shapes of a Qwen2/Qwen3 checkpoint, derived from its config alone.</summary>
+internal static class QwenCheckpointLayout
+{
+    /// <summary>Key of the output projection; absent when embeddings are tied.</summary>
+    public const string LmHead = "lm_head.weight";
+
+    /// <summary>Key of the embedding matrix.</summary>
+    public const string Embedding = "model.embed_tokens.weight";
+
+    /// <summary>Every key a checkpoint of <paramref name="config"/> must hold, with its shape.</summary>
+    public static SortedDictionary<string, long[]> ExpectedShapes(QwenConfig config)
+    {
+        long hidden = config.HiddenSize, inner = config.IntermediateSize, headDim = config.ResolvedHeadDim;
+        long q = config.NumAttentionHeads * headDim, kv = config.KeyValueHeads * headDim;
+        var shapes = new SortedDictionary<string, long[]>(StringComparer.Ordinal)
+        {
+            [Embedding] = new[] { config.VocabSize, hidden },
+            ["model.norm.weight"] = new[] { hidden },
+        };
+        for (int i = 0; i < config.NumHiddenLayers; i++)
+        {
+            string layer = $"model.layers.{i}.";
+            shapes[layer + "self_attn.q_proj.weight"] = new[] { q, hidden };
+            shapes[layer + "self_attn.k_proj.weight"] = new[] { kv, hidden };
+            shapes[layer + "self_attn.v_proj.weight"] = new[] { kv, hidden };
+            shapes[layer + "self_attn.o_proj.weight"] = new[] { hidden, q };
+            if (config.UsesQkvBias)
+            {
+                shapes[layer + "self_attn.q_proj.bias"] = new[] { q };
+                shapes[layer + "self_attn.k_proj.bias"] = new[] { kv };
+                shapes[layer + "self_attn.v_proj.bias"] = new[] { kv };
+            }
+
+            if (config.UsesOutputBias)
+            {
+                shapes[layer + "self_attn.o_proj.bias"] = new[] { hidden };
+            }
+
+            if (config.UsesQkNorm)
+            {
+                shapes[layer + "self_attn.q_norm.weight"] = new[] { headDim };
+                shapes[layer + "self_attn.k_norm.weight"] = new[] { headDim };
+            }
+
+            shapes[layer + "mlp.gate_proj.weight"] = new[] { inner, hidden };
+            shapes[layer + "mlp.up_proj.weight"] = new[] { inner, hidden };
+            shapes[layer + "mlp.down_proj.weight"] = new[] { hidden, inner };
+            shapes[layer + "input_layernorm.weight"] = new[] { hidden };
+            shapes[layer + "post_attention_layernorm.weight"] = new[] { hidden };
+        }
+
+        if (!config.TieWordEmbeddings)
+        {
+            shapes[LmHead] = new[] { config.VocabSize, hidden };
+        }
+
+        return shapes;
+    }
+
+    /// <summary>Keys that checkpoints may carry but that hold no weights (rotary inverse-frequency buffers).</summary>
+    public static bool IsIgnorable(string key) => key.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal);
+
+    /// <summary>A shape as "[a, b]".</summary>
+    public static string Format(IEnumerable<long> shape) => "[" + string.Join(", ", shape) + "]";
+}
