@@ -49,7 +49,7 @@ internal static class QwenCheckpoint
             throw new FileNotFoundException($"Checkpoint folder '{folder}' has neither '{WeightsFile}' nor '{IndexFile}'.", single);
         }
 
-        Check(config, entries);
+        QwenCheckpointLayout.Verify(config, entries);
         return new Plan(config, entries);
     }
 
@@ -151,44 +151,6 @@ internal static class QwenCheckpoint
             {
                 throw new InvalidDataException($"Checkpoint key '{key}' is mapped to '{Path.Combine(folder, shard)}' by '{index}' but that file does not hold it.");
             }
-        }
-    }
-
-    private static void Check(QwenConfig config, Dictionary<string, (string File, SafeTensorsEntry Entry)> entries)
-    {
-        var expected = QwenCheckpointLayout.ExpectedShapes(config);
-        var problems = new List<string>();
-        string where = string.Join(", ", entries.Values.Select(v => "'" + v.File + "'").Distinct().Order(StringComparer.Ordinal));
-        foreach (var (key, shape) in expected)
-        {
-            if (!entries.TryGetValue(key, out var found))
-            {
-                problems.Add($"missing key '{key}' (expected shape {QwenCheckpointLayout.Format(shape)}; not found in {where})");
-            }
-            else if (!found.Entry.Shape.SequenceEqual(shape))
-            {
-                problems.Add($"key '{key}' in '{found.File}' has shape {QwenCheckpointLayout.Format(found.Entry.Shape)}; expected {QwenCheckpointLayout.Format(shape)}");
-            }
-            else if (found.Entry.DType is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64))
-            {
-                problems.Add($"key '{key}' in '{found.File}' has dtype {found.Entry.DType}; expected a floating-point dtype");
-            }
-        }
-
-        foreach (var (key, found) in entries.Where(e => !expected.ContainsKey(e.Key) && !QwenCheckpointLayout.IsIgnorable(e.Key)))
-        {
-            bool tiedHead = key == QwenCheckpointLayout.LmHead && config.TieWordEmbeddings && found.Entry.Shape.SequenceEqual(expected[QwenCheckpointLayout.Embedding]);
-            if (!tiedHead)
-            {
-                problems.Add($"unexpected key '{key}' in '{found.File}' (shape {QwenCheckpointLayout.Format(found.Entry.Shape)}; the {config.ModelType} config expects no such weight)");
-            }
-        }
-
-        if (problems.Count > 0)
-        {
-            const int shown = 20;
-            string more = problems.Count > shown ? $"\n  ... and {problems.Count - shown} more" : "";
-            throw new InvalidDataException($"The checkpoint does not match its config ({problems.Count} problem(s)):\n  " + string.Join("\n  ", problems.Take(shown)) + more);
         }
     }
 

@@ -1,6 +1,9 @@
+using Adrpo.Persistence;
+using static TorchSharp.torch;
+
 namespace Adrpo.Models.Language;
 
-/// <summary>The Hugging Face keys and shapes of a Qwen2/Qwen3 checkpoint, derived from its config alone.</summary>
+/// <summary>The Hugging Face keys and shapes of a Qwen2/Qwen3 checkpoint, derived from its config alone, and the strict check of a checkpoint against them.</summary>
 internal static class QwenCheckpointLayout
 {
     /// <summary>Key of the output projection; absent when embeddings are tied.</summary>
@@ -57,6 +60,45 @@ internal static class QwenCheckpointLayout
         }
 
         return shapes;
+    }
+
+    /// <summary>Throws one <see cref="InvalidDataException"/> listing every missing, unexpected or misshapen key with its file and shapes.</summary>
+    public static void Verify(QwenConfig config, IReadOnlyDictionary<string, (string File, SafeTensorsEntry Entry)> entries)
+    {
+        var expected = ExpectedShapes(config);
+        var problems = new List<string>();
+        string where = string.Join(", ", entries.Values.Select(v => "'" + v.File + "'").Distinct().Order(StringComparer.Ordinal));
+        foreach (var (key, shape) in expected)
+        {
+            if (!entries.TryGetValue(key, out var found))
+            {
+                problems.Add($"missing key '{key}' (expected shape {Format(shape)}; not found in {where})");
+            }
+            else if (!found.Entry.Shape.SequenceEqual(shape))
+            {
+                problems.Add($"key '{key}' in '{found.File}' has shape {Format(found.Entry.Shape)}; expected {Format(shape)}");
+            }
+            else if (found.Entry.DType is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64))
+            {
+                problems.Add($"key '{key}' in '{found.File}' has dtype {found.Entry.DType}; expected a floating-point dtype");
+            }
+        }
+
+        foreach (var (key, found) in entries.Where(e => !expected.ContainsKey(e.Key) && !IsIgnorable(e.Key)))
+        {
+            bool tiedHead = key == LmHead && config.TieWordEmbeddings && found.Entry.Shape.SequenceEqual(expected[Embedding]);
+            if (!tiedHead)
+            {
+                problems.Add($"unexpected key '{key}' in '{found.File}' (shape {Format(found.Entry.Shape)}; the {config.ModelType} config expects no such weight)");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            const int shown = 20;
+            string more = problems.Count > shown ? $"\n  ... and {problems.Count - shown} more" : "";
+            throw new InvalidDataException($"The checkpoint does not match its config ({problems.Count} problem(s)):\n  " + string.Join("\n  ", problems.Take(shown)) + more);
+        }
     }
 
     /// <summary>Keys that checkpoints may carry but that hold no weights (rotary inverse-frequency buffers).</summary>

@@ -151,6 +151,9 @@ public sealed class QwenCheckpointTests
                 Assert.AreEqual(config.TieWordEmbeddings, loaded.Config.TieWordEmbeddings);
                 using var _ = no_grad();
                 Assert.IsTrue(loaded.forward(Ids).equal(model.forward(Ids)).all().item<bool>(), $"{config.ModelType}: identical logits after a round trip");
+                var bf16 = QwenForCausalLM.FromPretrained(target, ScalarType.BFloat16);
+                Assert.AreEqual(ScalarType.BFloat16, bf16.DType);
+                Assert.IsTrue(bf16.forward(Ids).to_type(ScalarType.Float32).allclose(model.forward(Ids), rtol: 0.05, atol: 0.05), "bfloat16 load");
             }
             finally
             {

@@ -117,4 +117,18 @@ public sealed class QwenForCausalLMTests
         Assert.AreEqual("positionIds", Assert.ThrowsExactly<ArgumentException>(() => a.forward(ids, null, tensor(new long[] { 0, 1 }, new long[] { 1, 2 }))).ParamName);
         Assert.AreEqual("cache", Assert.ThrowsExactly<ArgumentException>(() => a.forward(ids, cache: new KeyValueCache(5))).ParamName);
     }
+
+    [TestMethod]
+    public void GradientsReachEveryParameterThroughTokenLogProbs()
+    {
+        var model = new QwenForCausalLM(TinyQwen.Qwen3(tied: true), new Generator(12));
+        var (ids, mask) = TinyQwen.LeftPaddedPrompts();
+        var logp = Adrpo.Losses.Language.TokenLogProbs.FromLogits(model.forward(ids, mask), ids);
+        (logp * mask.narrow(1, 1, 4)).sum().backward();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            Assert.IsNotNull(p.grad, name);
+            Assert.IsTrue(p.grad.abs().sum().item<float>() > 0, $"{name} gets a gradient");
+        }
+    }
 }
