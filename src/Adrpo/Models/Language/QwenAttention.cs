@@ -1,0 +1,104 @@
+using Adrpo.Models.Transformer;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Adrpo.Models.Language;
+
+/// <summary>
+/// Grouped-query self-attention of Qwen2/Qwen3: q/k/v projections (biases for Qwen2), per-head RMSNorm of queries
+/// and keys before RoPE (Qwen3 <c>q_norm</c>/<c>k_norm</c>), rotary positions, the key/value heads repeated to the
+/// query heads, softmax in float32 and the output projection. Fields carry the Hugging Face key names.
+/// </summary>
+public sealed class QwenAttention : nn.Module
+{
+#pragma warning disable IDE1006, SA1300 // Hugging Face key names
+    private readonly Linear q_proj;
+    private readonly Linear k_proj;
+    private readonly Linear v_proj;
+    private readonly Linear o_proj;
+    private readonly RmsNorm? q_norm;
+    private readonly RmsNorm? k_norm;
+#pragma warning restore IDE1006, SA1300
+    private readonly int _heads;
+    private readonly int _kvHeads;
+    private readonly int _headDim;
+    private readonly int _layer;
+
+    /// <summary>Creates the attention block of decoder layer <paramref name="layer"/>.</summary>
+    public QwenAttention(QwenConfig config, int layer, ScalarType dtype = ScalarType.Float32, Device? device = null) : base(nameof(QwenAttention))
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        _heads = config.NumAttentionHeads;
+        _kvHeads = config.KeyValueHeads;
+        _headDim = config.ResolvedHeadDim;
+        _layer = layer;
+        long hidden = config.HiddenSize;
+        q_proj = nn.Linear(hidden, (long)_heads * _headDim, hasBias: config.UsesQkvBias, device: device, dtype: dtype);
+        k_proj = nn.Linear(hidden, (long)_kvHeads * _headDim, hasBias: config.UsesQkvBias, device: device, dtype: dtype);
+        v_proj = nn.Linear(hidden, (long)_kvHeads * _headDim, hasBias: config.UsesQkvBias, device: device, dtype: dtype);
+        o_proj = nn.Linear((long)_heads * _headDim, hidden, hasBias: config.UsesOutputBias, device: device, dtype: dtype);
+        if (config.UsesQkNorm)
+        {
+            q_norm = new RmsNorm(_headDim, config.RmsNormEps, dtype);
+            k_norm = new RmsNorm(_headDim, config.RmsNormEps, dtype);
+            if (device is not null)
+            {
+                q_norm.to(device);
+                k_norm.to(device);
+            }
+        }
+
+        RegisterComponents();
+    }
+
+    /// <summary>Attends over the cached and new tokens.</summary>
+    /// <param name="hidden">[batch, tokens, hidden] normalised activations.</param>
+    /// <param name="cos">[batch, 1, tokens, headDim] rotary table.</param>
+    /// <param name="sin">[batch, 1, tokens, headDim] rotary table.</param>
+    /// <param name="allowed">[batch, 1, tokens, cached + tokens] bool, true where a query may attend to a key.</param>
+    /// <param name="cache">Optional cache; the new keys and values are appended to it.</param>
+    /// <returns>[batch, tokens, hidden].</returns>
+    public Tensor forward(Tensor hidden, Tensor cos, Tensor sin, Tensor allowed, KeyValueCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        long batch = hidden.shape[0], tokens = hidden.shape[1];
+        var q = q_proj.forward(hidden).view(batch, tokens, _heads, _headDim);   // [B, T, H, hd]
+        var k = k_proj.forward(hidden).view(batch, tokens, _kvHeads, _headDim); // [B, T, KV, hd]
+        var v = v_proj.forward(hidden).view(batch, tokens, _kvHeads, _headDim); // [B, T, KV, hd]
+        if (q_norm is not null && k_norm is not null)
+        {
+            q = q_norm.forward(q);
+            k = k_norm.forward(k);
+        }
+
+        q = RotaryEmbedding.Apply(q.transpose(1, 2), cos, sin);                  // [B, H, T, hd]
+        k = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin);                  // [B, KV, T, hd]
+        v = v.transpose(1, 2);                                                   // [B, KV, T, hd]
+        if (cache is not null)
+        {
+            (k, v) = cache.Append(_layer, k, v);                                 // [B, KV, S, hd]
+        }
+
+        k = RepeatKeyValue(k);                                                   // [B, H, S, hd]
+        v = RepeatKeyValue(v);
+        var scores = q.matmul(k.transpose(2, 3)).to_type(ScalarType.Float32) * (1.0 / Math.Sqrt(_headDim)); // [B, H, T, S]
+        scores = scores.masked_fill(allowed.logical_not(), float.MinValue);
+        var weights = scores.softmax(-1).to_type(q.dtype);
+        var output = weights.matmul(v).transpose(1, 2).reshape(batch, tokens, (long)_heads * _headDim); // [B, T, H*hd]
+        return o_proj.forward(output).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>[B, KV, S, hd] -> [B, H, S, hd]: each key/value head serves H / KV consecutive query heads.</summary>
+    private Tensor RepeatKeyValue(Tensor x)
+    {
+        int groups = _heads / _kvHeads;
+        if (groups == 1)
+        {
+            return x;
+        }
+
+        long batch = x.shape[0], length = x.shape[2];
+        return x.unsqueeze(2).expand(batch, _kvHeads, groups, length, _headDim).reshape(batch, _heads, length, _headDim);
+    }
+}
