@@ -15,8 +15,20 @@ namespace Adrpo.Generation;
 /// </summary>
 public sealed partial class FlowMatchingGeneratorTransformer : ITransformer
 {
-    internal FlowMatchingGeneratorTransformer(IConditionalVelocityModel generator, ITextEncoder textEncoder, GenerationSettings settings)
+    /// <summary>Wraps a generator (fine-tuned or not, e.g. the reference model for comparison) as a transformer.</summary>
+    /// <param name="generator">The velocity model.</param>
+    /// <param name="textEncoder">The prompt encoder it was trained with.</param>
+    /// <param name="settings">Columns, solver, steps, guidance, batch size and seed.</param>
+    public FlowMatchingGeneratorTransformer(IConditionalVelocityModel generator, ITextEncoder textEncoder, GenerationSettings settings)
     {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(textEncoder);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (generator.ConditionDimension != textEncoder.Dimension)
+        {
+            throw new ArgumentException($"The generator expects {generator.ConditionDimension}-d conditions, but the text encoder produces {textEncoder.Dimension}-d embeddings.", nameof(textEncoder));
+        }
+
         Generator = generator;
         TextEncoder = textEncoder;
         Settings = settings;
