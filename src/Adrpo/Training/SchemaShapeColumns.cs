@@ -13,8 +13,9 @@ internal static class SchemaShapeColumns
     public static SchemaShape.Column Vector(MLContext context, string name, long[] dimensions)
     {
         var definition = SchemaDefinition.Create(typeof(VectorRow));
-        definition[nameof(VectorRow.Value)].ColumnName = name;
-        definition[nameof(VectorRow.Value)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, dimensions.Select(d => (int)d).ToArray());
+        var column = definition.Single(c => c.MemberName == nameof(VectorRow.Value));
+        column.ColumnName = name;
+        column.ColumnType = new VectorDataViewType(NumberDataViewType.Single, dimensions.Select(d => (int)d).ToArray());
         var estimator = context.Transforms.CustomMapping<NoInput, VectorRow>((_, _) => { }, contractName: null, outputSchemaDefinition: definition);
         return estimator.GetOutputSchema(new SchemaShape(Array.Empty<SchemaShape.Column>())).Single(c => c.Name == name);
     }

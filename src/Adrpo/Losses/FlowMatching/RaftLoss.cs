@@ -52,7 +52,7 @@ public static class RaftLoss
 
         using var scope = NewDisposeScope();
         var k = keep.detach().to_type(velocity.dtype);
-        double kept = k.sum().item<double>();
+        double kept = k.sum().to_type(ScalarType.Float64).item<double>();
         if (kept <= 0)
         {
             throw new ArgumentException("Tensor 'keep' selects no sample; RAFT needs at least one kept sample.", nameof(keep));

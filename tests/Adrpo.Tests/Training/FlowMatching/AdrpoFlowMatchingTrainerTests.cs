@@ -1,0 +1,251 @@
+using Adrpo.Generation;
+using Adrpo.Training;
+using Adrpo.Training.FlowMatching;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using static Adrpo.Tests.Training.FlowMatching.FlowMatchingTestFixtures;
+
+namespace Adrpo.Tests.Training.FlowMatching;
+
+[TestClass]
+public sealed class AdrpoFlowMatchingTrainerTests
+{
+    private static AdrpoFlowMatchingTrainer.Options Options(MLContext context, FineTuningMethod method, int iterations, HashingTextEncoder? encoder = null) => new()
+    {
+        Generator = PretrainedTinyDit(),
+        TextEncoder = encoder ?? new HashingTextEncoder(),
+        RewardModels = { RednessReward(context) },
+        Method = method,
+        Iterations = iterations,
+        SamplesPerPrompt = 4,
+        PromptsPerIteration = 2,
+        OdeSteps = 4,
+        LearningRate = 1e-2,
+        LoraRank = 4,
+        LoraAlpha = 8,
+        Seed = 5,
+    };
+
+    private static float[][] Images(IDataView transformed, string column = "Image")
+    {
+        var images = new List<float[]>();
+        using var cursor = transformed.GetRowCursor(new[] { transformed.Schema[column] });
+        var getter = cursor.GetGetter<VBuffer<float>>(transformed.Schema[column]);
+        VBuffer<float> value = default;
+        while (cursor.MoveNext())
+        {
+            getter(ref value);
+            images.Add(value.DenseValues().ToArray());
+        }
+
+        return images.ToArray();
+    }
+
+    [TestMethod]
+    public void PipelineFitsRaisesTheRewardAndAdrpoStaysCloserToTheReferenceThanRaft()
+    {
+        var context = new MLContext(seed: 1);
+        var reference = new FlowMatchingGeneratorTransformer(PretrainedTinyDit(), new HashingTextEncoder(), new GenerationSettings { Seed = 9, OdeSteps = 4 });
+        var evaluation = Enumerable.Range(0, 32).SelectMany(_ => TrainPrompts).ToList();
+        float rewardBefore = MeanRedness(reference.Generate(evaluation));   // same noise per row before and after: a paired comparison
+
+        var results = new Dictionary<FineTuningMethod, (float Reward, double W2)>();
+        foreach (var method in new[] { FineTuningMethod.Adrpo, FineTuningMethod.Raft })
+        {
+            var options = Options(context, method, iterations: 30);
+            options.SamplesPerPrompt = 8;
+            options.PromptsPerIteration = 4;
+            options.UpdatesPerIteration = 4;
+            options.AdvantageScaling = Adrpo.Advantages.AdvantageScaling.Group;
+            var pipeline = context.Transforms.CopyColumns("PromptCopy", "Prompt").Append(context.FineTuning().AdrpoFlowMatching(options));
+            var model = pipeline.Fit(Prompts(context, TrainPrompts));
+            var generated = Images(model.Transform(Prompts(context, evaluation)));
+            Assert.AreEqual(evaluation.Count, generated.Length);
+            Assert.IsTrue(generated.All(i => i.Length == 3 * 8 * 8));
+            results[method] = (MeanRedness(generated), W2ToReference(model.LastTransformer.Generator));
+        }
+
+        // ADRPO's W2 term anchors the policy to the reference (eq. 6): it improves less per iteration than RAFT,
+        // which has no anchor, and stays measurably closer to the reference.
+        Assert.IsTrue(results[FineTuningMethod.Adrpo].Reward > rewardBefore + 0.005f, $"ADRPO raises the reward: {rewardBefore:F4} -> {results[FineTuningMethod.Adrpo].Reward:F4}");
+        Assert.IsTrue(results[FineTuningMethod.Raft].Reward > rewardBefore + 0.05f, $"RAFT raises the reward: {rewardBefore:F4} -> {results[FineTuningMethod.Raft].Reward:F4}");
+        Assert.IsTrue(results[FineTuningMethod.Adrpo].W2 < results[FineTuningMethod.Raft].W2, $"W2 to the reference: ADRPO {results[FineTuningMethod.Adrpo].W2:E2}, RAFT {results[FineTuningMethod.Raft].W2:E2}");
+    }
+
+    private static double W2ToReference(Adrpo.Models.IConditionalVelocityModel model)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var _ = TorchSharp.torch.no_grad();
+        var generator = new TorchSharp.torch.Generator(42);
+        var x = TorchSharp.torch.randn(new long[] { 16, 3, 8, 8 }, generator: generator);
+        var t = TorchSharp.torch.rand(new long[] { 16 }, generator: generator);
+        var c = new HashingTextEncoder().Encode(Enumerable.Range(0, 16).Select(i => TrainPrompts[i % 4]).ToList());
+        var adapted = model.Forward(x, t, c);
+        model.AdaptersEnabled = false;
+        var reference = model.Forward(x, t, c);
+        model.AdaptersEnabled = true;
+        return (adapted - reference).square().mean().item<float>();
+    }
+
+    [TestMethod]
+    [DataRow(FineTuningMethod.Adrpo)]
+    [DataRow(FineTuningMethod.OrwCfmW2)]
+    [DataRow(FineTuningMethod.Raft)]
+    [DataRow(FineTuningMethod.Dpo)]
+    public void EveryMethodTrainsAndReportsMetrics(FineTuningMethod method)
+    {
+        var context = new MLContext(seed: 1);
+        string csv = Path.Combine(Path.GetTempPath(), $"adrpo-fm-{method}-{Guid.NewGuid():N}.csv");
+        var reported = new List<FlowMatchingIterationMetrics>();
+        var options = Options(context, method, iterations: 3);
+        options.MetricsCsvPath = csv;
+        options.Progress = new SynchronousProgress<FlowMatchingIterationMetrics>(reported.Add);
+        var trainer = context.FineTuning().AdrpoFlowMatching(options);
+        trainer.Fit(Prompts(context, TrainPrompts));
+        try
+        {
+            CollectionAssert.AreEqual(new[] { 1, 2, 3 }, reported.Select(m => m.Iteration).ToArray());
+            Assert.AreEqual(3L, trainer.Metrics!.Rows.Count);
+            Assert.IsTrue(reported.All(m => double.IsFinite(m.Loss) && double.IsFinite(m.RewardMean) && m.Diversity > 0));
+            Assert.IsTrue(reported.All(m => m.RewardMeanPerModel.ContainsKey("redness")));
+            string[] lines = File.ReadAllLines(csv);
+            Assert.AreEqual(4, lines.Length, "header + one line per iteration");
+            StringAssert.Contains(lines[0], "BetaMean");
+            if (method == FineTuningMethod.Adrpo)
+            {
+                // beta_i = 1 - A_i with A clipped to [-1, 1]: within [0, 2] and its mean is 1 - mean(A).
+                Assert.IsTrue(reported.All(m => m.BetaMin >= 0 && m.BetaMax <= 2 && Math.Abs(m.BetaMean - (1 - m.AdvantageMean)) < 1e-4));
+            }
+            else if (method == FineTuningMethod.OrwCfmW2)
+            {
+                Assert.IsTrue(reported.All(m => m.BetaMin == 1 && m.BetaMax == 1), "ORW's fixed alpha = 1");
+            }
+        }
+        finally
+        {
+            File.Delete(csv);
+        }
+    }
+
+    [TestMethod]
+    public void TransformIsLazyReproducibleAndSurvivesSaveAndLoad()
+    {
+        var context = new MLContext(seed: 1);
+        var encoder = new HashingTextEncoder();
+        var model = context.FineTuning().AdrpoFlowMatching(Options(context, FineTuningMethod.Adrpo, 2, encoder)).Fit(Prompts(context, TrainPrompts));
+        var input = Prompts(context, TestPrompts);
+        int calls = encoder.Calls;
+        var transformed = model.Transform(input);
+        Assert.AreEqual(calls, encoder.Calls, "Transform generates nothing until rows are read");
+        using (var cursor = transformed.GetRowCursor(new[] { transformed.Schema["Prompt"] }))
+        {
+            while (cursor.MoveNext())
+            {
+            }
+        }
+
+        Assert.AreEqual(calls, encoder.Calls, "reading only the prompt column generates nothing");
+        var first = Images(transformed);
+        Assert.IsTrue(encoder.Calls > calls);
+        var second = Images(model.Transform(input));
+        for (int i = 0; i < first.Length; i++)
+        {
+            CollectionAssert.AreEqual(first[i], second[i], "row i always starts from the same noise");
+        }
+
+        string folder = Path.Combine(Path.GetTempPath(), "adrpo-fm-save-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            model.Save(folder);
+            var loaded = FlowMatchingGeneratorTransformer.Load(folder, encoder);
+            var third = Images(loaded.Transform(input));
+            // Saving merges the LoRA adapters into the weights (W + BA instead of Wx + B(Ax)): equal up to rounding.
+            for (int i = 0; i < first.Length; i++)
+            {
+                for (int j = 0; j < first[i].Length; j++)
+                {
+                    Assert.AreEqual(first[i][j], third[i][j], 1e-4, "a saved and loaded generator generates the same images");
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        var e = Assert.ThrowsExactly<NotSupportedException>(() => context.Model.Save(model, input.Schema, new MemoryStream()));
+        StringAssert.Contains(e.Message, "FlowMatchingGeneratorTransformer.Save(folder)");
+    }
+
+    [TestMethod]
+    public void BadOptionsAndSchemasFailBeforeTraining()
+    {
+        var context = new MLContext(seed: 1);
+        var options = Options(context, FineTuningMethod.Adrpo, 2);
+        options.SamplesPerPrompt = 1;
+        Assert.AreEqual("SamplesPerPrompt", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => context.FineTuning().AdrpoFlowMatching(options)).ParamName);
+        options = Options(context, FineTuningMethod.Adrpo, 2);
+        options.Beta0 = 0.5;
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => context.FineTuning().AdrpoFlowMatching(options)).Message, "Beta0");
+        options = Options(context, FineTuningMethod.Adrpo, 2);
+        options.LearningRate = -1;
+        Assert.AreEqual("LearningRate", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => context.FineTuning().AdrpoFlowMatching(options)).ParamName);
+
+        options = Options(context, FineTuningMethod.Adrpo, 2);
+        options.PromptColumnName = "Text";
+        var trainer = context.FineTuning().AdrpoFlowMatching(options);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => trainer.Fit(Prompts(context, TrainPrompts))).Message, "Prompt column 'Text' was not found");
+        Assert.IsFalse(((Adrpo.Models.ILoraAdaptable)options.Generator!).HasAdapters, "nothing was trained");
+
+        options = Options(context, FineTuningMethod.Adrpo, 2);
+        options.OutputColumnName = "Picture"; // the reward model reads "Image"
+        var e = Assert.ThrowsExactly<ArgumentException>(() => context.FineTuning().AdrpoFlowMatching(options).Fit(Prompts(context, TrainPrompts)));
+        StringAssert.Contains(e.Message, "Image");
+        Assert.IsFalse(((Adrpo.Models.ILoraAdaptable)options.Generator!).HasAdapters, "the schema is checked before any training");
+
+        options = Options(context, FineTuningMethod.Adrpo, 2);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => context.FineTuning().AdrpoFlowMatching(options).Fit(Prompts(context, new[] { "a red square", " " }))).Message, "empty prompt");
+    }
+
+    [TestMethod]
+    public void CancellationStopsWithinAnIteration()
+    {
+        var context = new MLContext(seed: 1);
+        using var source = new CancellationTokenSource();
+        var options = Options(context, FineTuningMethod.Adrpo, 50);
+        int seen = 0;
+        options.CancellationToken = source.Token;
+        options.Progress = new SynchronousProgress<FlowMatchingIterationMetrics>(m =>
+        {
+            seen = m.Iteration;
+            if (m.Iteration == 2)
+            {
+                source.Cancel();
+            }
+        });
+        Assert.ThrowsExactly<OperationCanceledException>(() => context.FineTuning().AdrpoFlowMatching(options).Fit(Prompts(context, TrainPrompts)));
+        Assert.AreEqual(2, seen);
+    }
+
+    [TestMethod]
+    public void OutputSchemaAddsTheImageVector()
+    {
+        var context = new MLContext(seed: 1);
+        var trainer = context.FineTuning().AdrpoFlowMatching(Options(context, FineTuningMethod.Adrpo, 1));
+        // SchemaShape.Create is internal in ML.NET 5.0.1: take the prompt column's shape from a mapping estimator.
+        var input = context.Transforms.CustomMapping<NoInput, PromptRow>((_, _) => { }, contractName: null).GetOutputSchema(new SchemaShape(Array.Empty<SchemaShape.Column>()));
+        var shape = trainer.GetOutputSchema(input);
+        var image = shape.Single(c => c.Name == "Image");
+        Assert.AreEqual(SchemaShape.Column.VectorKind.Vector, image.Kind);
+        Assert.AreEqual(NumberDataViewType.Single, image.ItemType);
+    }
+
+    private sealed class NoInput
+    {
+    }
+
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
