@@ -10,8 +10,9 @@ public sealed partial class FlowMatchingGeneratorTransformer
     public const string GenerationConfigFileName = "generation_config.json";
 
     /// <summary>
-    /// Saves the generator (LoRA adapters merged into the weights, as safetensors + config.json) and the generation
-    /// settings into <paramref name="folder"/>, each file through a temp file and a rename.
+    /// Saves the generator (as safetensors + config.json) and the generation settings into <paramref name="folder"/>,
+    /// each file through a temp file and a rename. LoRA adapters are first merged into the weights of this
+    /// transformer's generator, so the saved model and the one in memory generate exactly the same samples.
     /// </summary>
     /// <exception cref="NotSupportedException">The generator is not a <see cref="DitVelocityModel"/>.</exception>
     public void Save(string folder)
@@ -22,6 +23,12 @@ public sealed partial class FlowMatchingGeneratorTransformer
         }
 
         Directory.CreateDirectory(folder);
+        if (dit.HasAdapters)
+        {
+            dit.MergeAdapters();
+            dit.SetTraining(false);
+        }
+
         dit.Save(folder);
         string path = Path.Combine(folder, GenerationConfigFileName);
         string temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";

@@ -54,4 +54,27 @@ public sealed class FlowOdeSamplerTests
         Assert.AreEqual("steps", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => FlowOdeSampler.Sample((x, t) => x, x0, 0)).ParamName);
         StringAssert.Contains(Assert.ThrowsExactly<InvalidOperationException>(() => FlowOdeSampler.Sample((x, t) => zeros(2, 4), x0, 2)).Message, "expected [2, 3]");
     }
+
+    [TestMethod]
+    [DataRow(OdeSolver.Euler, 2000, 2e-3)]
+    [DataRow(OdeSolver.Heun, 100, 1e-4)]
+    public void TheExactGaussianToGaussianVelocityIsIntegratedToTheClosedFormMap(OdeSolver solver, int steps, double tolerance)
+    {
+        // x0 ~ N(0, 1), x1 ~ N(mu, sigma^2) independent, x_t = (1 - t) x0 + t x1. The marginal velocity is
+        // E[x1 - x0 | x_t = x] = mu + (t sigma^2 - (1 - t)) / ((1 - t)^2 + t^2 sigma^2) * (x - t mu),
+        // and its flow is the monotone map x1 = mu + sigma x0.
+        const double mu = 1.5, sigma = 0.5;
+        using var x0 = linspace(-3, 3, 25, dtype: ScalarType.Float64).reshape(25, 1);
+        Tensor Velocity(Tensor x, Tensor t)
+        {
+            var tt = t.reshape(-1, 1);
+            var gain = ((tt * (sigma * sigma)) - (1 - tt)) / ((1 - tt).square() + (tt.square() * (sigma * sigma)));
+            return mu + (gain * (x - (tt * mu)));
+        }
+
+        using var x1 = FlowOdeSampler.Sample(Velocity, x0, steps, solver);
+        using var expected = (x0 * sigma) + mu;
+        double worst = (x1 - expected).abs().max().item<double>();
+        Assert.IsTrue(worst < tolerance, $"{solver} with {steps} steps: largest error {worst:E2}");
+    }
 }
