@@ -22,13 +22,23 @@ using var encoder = new MiniLmTextEncoder();
 var (train, test) = Bench.Split(seed: 2026);
 Console.WriteLine($"MiniDrawBench: {train.Count} training prompts, {test.Count} held-out prompts.");
 
-var (scorer, accuracy) = MatchScorer.Train(encoder, train, test, scorerSteps, seed: 7,
-    progress: new Progress<(int Step, double Loss)>(p => Console.WriteLine($"  match scorer step {p.Step}: loss {p.Loss:F4}")));
-scorer.Save(Path.Combine(output, MatchScorer.WeightsFileName));
-Console.WriteLine($"Match scorer: held-out accuracy {accuracy:P1} (positives vs one-attribute mismatches), {clock.Elapsed.TotalSeconds:F0} s");
+// scorerSteps = 0 keeps the scorer already in the output folder (to rebuild only the generator).
+MatchScorer scorer;
+if (scorerSteps > 0)
+{
+    (scorer, double accuracy) = MatchScorer.Train(encoder, train, test, scorerSteps, seed: 7,
+        progress: new SynchronousProgress<(int Step, double Loss)>(p => Console.WriteLine($"  match scorer step {p.Step}: loss {p.Loss:F4}")));
+    scorer.Save(Path.Combine(output, MatchScorer.WeightsFileName));
+    Console.WriteLine($"Match scorer: held-out accuracy {accuracy:P1} (positives vs one-attribute mismatches), {clock.Elapsed.TotalSeconds:F0} s");
+}
+else
+{
+    scorer = MatchScorer.Load(Path.Combine(output, MatchScorer.WeightsFileName), encoder);
+    Console.WriteLine($"Match scorer loaded: held-out accuracy {scorer.Accuracy(test, new Random(8)):P1}");
+}
 
 var generator = ReferenceGeneratorTraining.Pretrain(encoder, train, ReferenceGeneratorTraining.DefaultConfig, generatorSteps, batchSize: 64, seed: 11,
-    progress: new Progress<(int Step, double Loss)>(p => Console.WriteLine($"  generator step {p.Step}: CFM loss {p.Loss:F4} ({clock.Elapsed.TotalSeconds:F0} s)")));
+    progress: new SynchronousProgress<(int Step, double Loss)>(p => Console.WriteLine($"  generator step {p.Step}: CFM loss {p.Loss:F4} ({clock.Elapsed.TotalSeconds:F0} s)")));
 generator.Save(output);
 
 var transformer = new FlowMatchingGeneratorTransformer(generator, encoder, new GenerationSettings { Seed = 1, OdeSteps = 20 });
@@ -44,3 +54,8 @@ foreach (var category in test.Select((p, i) => (p.Category, Score: scores[i])).G
 
 PngWriter.WriteGrid(Path.Combine(output, "..", "reference-samples.png"), images.Take(32).ToList(), 3, 32, 32, columns: 8);
 Console.WriteLine($"Weights: {output}");
+
+internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

@@ -13,6 +13,9 @@ public sealed class FineTuningCatalog
 
     /// <summary>ADRPO (or a baseline) for a conditional flow-matching generator; see <see cref="AdrpoFlowMatchingTrainer"/>.</summary>
     public AdrpoFlowMatchingTrainer AdrpoFlowMatching(AdrpoFlowMatchingTrainer.Options options) => new(Context, options);
+
+    /// <summary>ADRPO-GRPO (or the fixed-beta GRPO baseline) for a causal language model; see <see cref="Training.Language.AdrpoGrpoTrainer"/>.</summary>
+    public Training.Language.AdrpoGrpoTrainer AdrpoGrpo(Training.Language.AdrpoGrpoTrainer.Options options) => new(Context, options);
 }
 
 /// <summary>Entry point: <c>mlContext.FineTuning()</c>.</summary>

@@ -64,7 +64,14 @@ public sealed partial class FlowMatchingGeneratorTransformer : ITransformer
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new GeneratedSampleDataView(this, input, GetOutputSchema(input.Schema));
+        return new BatchGeneratedDataView<float[], VBuffer<float>>(input, GetOutputSchema(input.Schema), Settings.PromptColumnName, Settings.BatchSize, GenerateBatch, WriteImage);
+    }
+
+    private static VBuffer<float> WriteImage(float[] sample, VBuffer<float> value)
+    {
+        var editor = VBufferEditor.Create(ref value, sample.Length);
+        sample.CopyTo(editor.Values);
+        return editor.Commit();
     }
 
     /// <summary>Not supported: generation is batched (see <see cref="IsRowToRowMapper"/>).</summary>

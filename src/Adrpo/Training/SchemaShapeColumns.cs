@@ -20,6 +20,19 @@ internal static class SchemaShapeColumns
         return estimator.GetOutputSchema(new SchemaShape(Array.Empty<SchemaShape.Column>())).Single(c => c.Name == name);
     }
 
+    public static SchemaShape.Column Text(MLContext context, string name)
+    {
+        var definition = SchemaDefinition.Create(typeof(TextRow));
+        definition.Single(c => c.MemberName == nameof(TextRow.Value)).ColumnName = name;
+        var estimator = context.Transforms.CustomMapping<NoInput, TextRow>((_, _) => { }, contractName: null, outputSchemaDefinition: definition);
+        return estimator.GetOutputSchema(new SchemaShape(Array.Empty<SchemaShape.Column>())).Single(c => c.Name == name);
+    }
+
+    private sealed class TextRow
+    {
+        public string Value { get; set; } = string.Empty;
+    }
+
     private sealed class NoInput
     {
     }

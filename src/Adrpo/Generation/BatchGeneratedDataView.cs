@@ -4,20 +4,34 @@ using Microsoft.ML.Data;
 namespace Adrpo.Generation;
 
 /// <summary>
-/// The lazy result of <see cref="FlowMatchingGeneratorTransformer.Transform"/>: the input's columns plus the
-/// generated column. A cursor reads prompts ahead with a second input cursor, generates a batch, and serves the
-/// rows one by one; nothing is generated when the output column is not requested.
+/// The lazy result of a generating transformer (images or completions): the input's columns plus one generated
+/// column. A cursor reads prompts ahead with a second input cursor, generates a batch, and serves the rows one by
+/// one; nothing is generated when the output column is not requested.
 /// </summary>
-internal sealed class GeneratedSampleDataView : IDataView
+/// <typeparam name="TOut">The generated value of one row (float[] for images, string for completions).</typeparam>
+/// <typeparam name="TValue">The ML.NET representation of the column (VBuffer&lt;float&gt;, ReadOnlyMemory&lt;char&gt;).</typeparam>
+internal sealed class BatchGeneratedDataView<TOut, TValue> : IDataView
 {
-    private readonly FlowMatchingGeneratorTransformer _transformer;
     private readonly IDataView _input;
+    private readonly string _promptColumn;
+    private readonly int _batchSize;
+    private readonly Func<IReadOnlyList<string>, long, TOut[]> _generate;
+    private readonly Func<TOut, TValue, TValue> _write;
 
-    public GeneratedSampleDataView(FlowMatchingGeneratorTransformer transformer, IDataView input, DataViewSchema schema)
+    /// <param name="input">The input rows.</param>
+    /// <param name="schema">The input schema plus the generated column, last.</param>
+    /// <param name="promptColumn">The prompt column of the input.</param>
+    /// <param name="batchSize">Rows generated per batch.</param>
+    /// <param name="generate">Generates the rows of a batch from their prompts and the index of the batch's first row.</param>
+    /// <param name="write">Writes a generated value into a column value (reusing its buffer where possible).</param>
+    public BatchGeneratedDataView(IDataView input, DataViewSchema schema, string promptColumn, int batchSize, Func<IReadOnlyList<string>, long, TOut[]> generate, Func<TOut, TValue, TValue> write)
     {
-        _transformer = transformer;
         _input = input;
         Schema = schema;
+        _promptColumn = promptColumn;
+        _batchSize = batchSize;
+        _generate = generate;
+        _write = write;
     }
 
     public bool CanShuffle => false;
@@ -40,7 +54,7 @@ internal sealed class GeneratedSampleDataView : IDataView
             return new Cursor(this, main, null);
         }
 
-        var promptColumn = _input.Schema[_transformer.Settings.PromptColumnName];
+        var promptColumn = _input.Schema[_promptColumn];
         var lookahead = _input.GetRowCursor(new[] { promptColumn });
         return new Cursor(this, main, lookahead);
     }
@@ -50,21 +64,21 @@ internal sealed class GeneratedSampleDataView : IDataView
 
     private sealed class Cursor : DataViewRowCursor
     {
-        private readonly GeneratedSampleDataView _view;
+        private readonly BatchGeneratedDataView<TOut, TValue> _view;
         private readonly DataViewRowCursor _main;
         private readonly DataViewRowCursor? _lookahead;
         private readonly ValueGetter<ReadOnlyMemory<char>>? _prompt;
-        private float[][] _batch = Array.Empty<float[]>();
+        private TOut[] _batch = Array.Empty<TOut>();
         private long _batchStart;
 
-        public Cursor(GeneratedSampleDataView view, DataViewRowCursor main, DataViewRowCursor? lookahead)
+        public Cursor(BatchGeneratedDataView<TOut, TValue> view, DataViewRowCursor main, DataViewRowCursor? lookahead)
         {
             _view = view;
             _main = main;
             _lookahead = lookahead;
             if (lookahead is not null)
             {
-                _prompt = lookahead.GetGetter<ReadOnlyMemory<char>>(lookahead.Schema[view._transformer.Settings.PromptColumnName]);
+                _prompt = lookahead.GetGetter<ReadOnlyMemory<char>>(lookahead.Schema[view._promptColumn]);
             }
         }
 
@@ -94,11 +108,11 @@ internal sealed class GeneratedSampleDataView : IDataView
             return true;
         }
 
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        public override ValueGetter<TRequested> GetGetter<TRequested>(DataViewSchema.Column column)
         {
             if (column.Index != _view.OutputIndex)
             {
-                return _main.GetGetter<TValue>(_main.Schema[column.Index]);
+                return _main.GetGetter<TRequested>(_main.Schema[column.Index]);
             }
 
             if (_lookahead is null)
@@ -106,19 +120,13 @@ internal sealed class GeneratedSampleDataView : IDataView
                 throw new InvalidOperationException($"Column '{column.Name}' was not requested when the cursor was created.");
             }
 
-            if (typeof(TValue) != typeof(VBuffer<float>))
+            if (typeof(TRequested) != typeof(TValue))
             {
-                throw new InvalidOperationException($"Column '{column.Name}' holds VBuffer<Single>, not {typeof(TValue).Name}.");
+                throw new InvalidOperationException($"Column '{column.Name}' holds {typeof(TValue).Name}, not {typeof(TRequested).Name}.");
             }
 
-            ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> value) =>
-            {
-                float[] sample = _batch[Position - _batchStart];
-                var editor = VBufferEditor.Create(ref value, sample.Length);
-                sample.CopyTo(editor.Values);
-                value = editor.Commit();
-            };
-            return (ValueGetter<TValue>)(Delegate)getter;
+            ValueGetter<TValue> getter = (ref TValue value) => value = _view._write(_batch[Position - _batchStart], value);
+            return (ValueGetter<TRequested>)(Delegate)getter;
         }
 
         protected override void Dispose(bool disposing)
@@ -137,14 +145,14 @@ internal sealed class GeneratedSampleDataView : IDataView
             var prompts = new List<string>();
             ReadOnlyMemory<char> text = default;
             long start = _lookahead!.Position + 1;
-            while (prompts.Count < _view._transformer.Settings.BatchSize && _lookahead.MoveNext())
+            while (prompts.Count < _view._batchSize && _lookahead.MoveNext())
             {
                 _prompt!(ref text);
                 prompts.Add(text.ToString());
             }
 
             _batchStart = start;
-            _batch = _view._transformer.GenerateBatch(prompts, start);
+            _batch = _view._generate(prompts, start);
         }
     }
 }

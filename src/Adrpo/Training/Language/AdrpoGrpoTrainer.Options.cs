@@ -1,0 +1,167 @@
+using Adrpo.Advantages;
+using Adrpo.Losses.Language;
+using Adrpo.Models.Language;
+using Adrpo.Rewards;
+using Adrpo.Text.Tokenization;
+
+namespace Adrpo.Training.Language;
+
+public sealed partial class AdrpoGrpoTrainer
+{
+    /// <summary>
+    /// Options of <see cref="AdrpoGrpoTrainer"/>. Defaults follow the paper's LLM setting (section 4.1: beta0 = 0.04,
+    /// advantages clipped to [-0.04, 0.04] for the coefficient, full fine-tuning) and GRPO (group-scaled advantages,
+    /// epsilon 0.2); sizes are CPU-friendly.
+    /// </summary>
+    public sealed class Options
+    {
+        /// <summary>Input column holding the prompt text (String). Default "Prompt".</summary>
+        public string PromptColumnName { get; set; } = "Prompt";
+
+        /// <summary>Output column of the generated completion (String). Default "Completion".</summary>
+        public string OutputColumnName { get; set; } = "Completion";
+
+        /// <summary>The pre-trained causal LM to fine-tune (required); changed in place.</summary>
+        public QwenForCausalLM? Model { get; set; }
+
+        /// <summary>Its tokenizer (required).</summary>
+        public HuggingFaceTokenizer? Tokenizer { get; set; }
+
+        /// <summary>Wrap prompts in the tokenizer's ChatML template when it has one. Default true.</summary>
+        public bool UseChatTemplate { get; set; } = true;
+
+        /// <summary>Qwen3's thinking switch for the chat template. Default false (short answers).</summary>
+        public bool EnableThinking { get; set; }
+
+        /// <summary>Reward models and weights; each reads the prompt and completion columns.</summary>
+        public IList<RewardModel> RewardModels { get; } = new List<RewardModel>();
+
+        /// <summary>Completions per prompt (GRPO's group size G). Default 8; at least 2.</summary>
+        public int GroupSize { get; set; } = 8;
+
+        /// <summary>Prompts per iteration, drawn uniformly. Default 4.</summary>
+        public int PromptsPerIteration { get; set; } = 4;
+
+        /// <summary>Training iterations. Default 100.</summary>
+        public int Iterations { get; set; } = 100;
+
+        /// <summary>Policy updates per generated batch (GRPO's mu); above 1 the clipped ratio matters. Default 1.</summary>
+        public int UpdatesPerBatch { get; set; } = 1;
+
+        /// <summary>AdamW learning rate. Default 1e-5.</summary>
+        public double LearningRate { get; set; } = 1e-5;
+
+        /// <summary>Linear warm-up iterations. Default 0.</summary>
+        public int WarmupIterations { get; set; }
+
+        /// <summary>Learning-rate schedule after warm-up. Default constant.</summary>
+        public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.Constant;
+
+        /// <summary>AdamW weight decay. Default 0.</summary>
+        public double WeightDecay { get; set; }
+
+        /// <summary>Global gradient-norm clip; 0 disables. Default 1.</summary>
+        public double GradientClipNorm { get; set; } = 1.0;
+
+        /// <summary>True: ADRPO-GRPO, beta_i = beta0 - clip(A_i) (eq. 7). False: GRPO with beta = <see cref="Beta0"/> (eq. 3).</summary>
+        public bool Adaptive { get; set; } = true;
+
+        /// <summary>Baseline KL coefficient beta0 (also the fixed beta of the GRPO baseline). Default 0.04.</summary>
+        public double Beta0 { get; set; } = 0.04;
+
+        /// <summary>Lower clip of the advantage used in the coefficient. Default -0.04.</summary>
+        public double MinAdvantage { get; set; } = -0.04;
+
+        /// <summary>Upper clip of the advantage used in the coefficient (at most Beta0). Default 0.04.</summary>
+        public double MaxAdvantage { get; set; } = 0.04;
+
+        /// <summary>Advantage scaling. Default group standard deviation (GRPO).</summary>
+        public AdvantageScaling AdvantageScaling { get; set; } = AdvantageScaling.Group;
+
+        /// <summary>Lower ratio clip epsilon. Default 0.2.</summary>
+        public double EpsilonLow { get; set; } = 0.2;
+
+        /// <summary>Upper ratio clip epsilon. Default 0.2.</summary>
+        public double EpsilonHigh { get; set; } = 0.2;
+
+        /// <summary>Per-token loss aggregation. Default grpo.</summary>
+        public LossAggregation LossAggregation { get; set; } = LossAggregation.Grpo;
+
+        /// <summary>Maximum completion length in tokens. Default 32.</summary>
+        public int MaxNewTokens { get; set; } = 32;
+
+        /// <summary>Longest prompt accepted, in tokens after templating. Default 256.</summary>
+        public int MaxPromptTokens { get; set; } = 256;
+
+        /// <summary>Sampling temperature (log-probabilities use the same temperature). Default 1.</summary>
+        public double Temperature { get; set; } = 1.0;
+
+        /// <summary>Top-k filter; 0 disables. Default 0.</summary>
+        public int TopK { get; set; }
+
+        /// <summary>Nucleus (top-p) filter; 1 disables. Default 1.</summary>
+        public double TopP { get; set; } = 1.0;
+
+        /// <summary>Seed of every random stream of the run. Null uses the MLContext's seed.</summary>
+        public int? Seed { get; set; }
+
+        /// <summary>Rows generated per batch by the output transformer. Default 8.</summary>
+        public int GenerationBatchSize { get; set; } = 8;
+
+        /// <summary>Receives each iteration's metrics.</summary>
+        public IProgress<GrpoIterationMetrics>? Progress { get; set; }
+
+        /// <summary>When set, the metrics are rewritten to this CSV after every iteration (atomically).</summary>
+        public string? MetricsCsvPath { get; set; }
+
+        /// <summary>Stops training within one step; Fit then throws <see cref="OperationCanceledException"/>.</summary>
+        public CancellationToken CancellationToken { get; set; }
+
+        internal void Validate()
+        {
+            Require(!string.IsNullOrWhiteSpace(PromptColumnName), nameof(PromptColumnName), "must name the prompt column");
+            Require(!string.IsNullOrWhiteSpace(OutputColumnName), nameof(OutputColumnName), "must name the output column");
+            if (Model is null)
+            {
+                throw new ArgumentNullException(nameof(Model), "Options.Model is required: the pre-trained QwenForCausalLM to fine-tune.");
+            }
+
+            if (Tokenizer is null)
+            {
+                throw new ArgumentNullException(nameof(Tokenizer), "Options.Tokenizer is required.");
+            }
+
+            Require(Tokenizer.VocabularySize <= Model.Config.VocabSize, nameof(Tokenizer), $"has {Tokenizer.VocabularySize} tokens but the model's vocabulary has {Model.Config.VocabSize}");
+            Require(RewardModels.Count > 0, nameof(RewardModels), "needs at least one reward model");
+            Require(GroupSize >= 2, nameof(GroupSize), $"is {GroupSize}; GRPO needs at least 2 completions per prompt");
+            Require(PromptsPerIteration >= 1, nameof(PromptsPerIteration), $"is {PromptsPerIteration}; expected at least 1");
+            Require(Iterations >= 1, nameof(Iterations), $"is {Iterations}; expected at least 1");
+            Require(UpdatesPerBatch >= 1, nameof(UpdatesPerBatch), $"is {UpdatesPerBatch}; expected at least 1");
+            Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), $"is {LearningRate}; expected a positive number");
+            Require(WarmupIterations >= 0, nameof(WarmupIterations), $"is {WarmupIterations}; expected zero or positive");
+            Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), nameof(WeightDecay), $"is {WeightDecay}; expected zero or positive");
+            Require(GradientClipNorm >= 0 && double.IsFinite(GradientClipNorm), nameof(GradientClipNorm), $"is {GradientClipNorm}; expected zero (off) or positive");
+            Require(MinAdvantage <= 0 && double.IsFinite(MinAdvantage), nameof(MinAdvantage), $"is {MinAdvantage}; expected at most 0");
+            Require(MaxAdvantage >= 0 && double.IsFinite(MaxAdvantage), nameof(MaxAdvantage), $"is {MaxAdvantage}; expected at least 0");
+            Require(Beta0 >= 0 && double.IsFinite(Beta0), nameof(Beta0), $"is {Beta0}; expected zero or positive");
+            Require(!Adaptive || Beta0 >= MaxAdvantage, nameof(Beta0), $"is {Beta0}; with Adaptive it must be at least MaxAdvantage ({MaxAdvantage}) so beta0 - A never turns negative");
+            Require(EpsilonLow >= 0 && EpsilonLow < 1, nameof(EpsilonLow), $"is {EpsilonLow}; expected a clip width in [0, 1)");
+            Require(EpsilonHigh >= 0 && double.IsFinite(EpsilonHigh), nameof(EpsilonHigh), $"is {EpsilonHigh}; expected zero or positive");
+            Require(MaxNewTokens >= 1, nameof(MaxNewTokens), $"is {MaxNewTokens}; expected at least 1");
+            Require(MaxPromptTokens >= 1, nameof(MaxPromptTokens), $"is {MaxPromptTokens}; expected at least 1");
+            Require(MaxPromptTokens + MaxNewTokens <= Model.Config.MaxPositionEmbeddings, nameof(MaxNewTokens), $"plus MaxPromptTokens ({MaxPromptTokens + MaxNewTokens}) exceeds the model's context of {Model.Config.MaxPositionEmbeddings} positions");
+            Require(Temperature >= 0 && double.IsFinite(Temperature), nameof(Temperature), $"is {Temperature}; expected zero (greedy) or positive");
+            Require(TopK >= 0, nameof(TopK), $"is {TopK}; expected zero (off) or positive");
+            Require(TopP > 0 && TopP <= 1, nameof(TopP), $"is {TopP}; expected a value in (0, 1]");
+            Require(GenerationBatchSize >= 1, nameof(GenerationBatchSize), $"is {GenerationBatchSize}; expected at least 1");
+        }
+
+        private static void Require(bool condition, string option, string problem)
+        {
+            if (!condition)
+            {
+                throw new ArgumentOutOfRangeException(option, $"Option {option} {problem}.");
+            }
+        }
+    }
+}

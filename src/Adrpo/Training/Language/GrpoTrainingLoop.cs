@@ -1,0 +1,217 @@
+using System.Diagnostics;
+using Adrpo.Advantages;
+using Adrpo.Generation;
+using Adrpo.Losses.Language;
+using Adrpo.Models.Language;
+using Adrpo.Regularization;
+using Adrpo.Rewards;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Adrpo.Training.Language;
+
+/// <summary>
+/// One GRPO / ADRPO-GRPO iteration at a time: sample prompts, generate G completions each (no autograd, KV cache),
+/// score them, compute group advantages and per-sample KL coefficients, then take the clipped-surrogate + KL steps
+/// (eq. 3 / eq. 7). The reference model is a frozen copy of the initial weights.
+/// </summary>
+internal sealed class GrpoTrainingLoop : IDisposable
+{
+    private readonly AdrpoGrpoTrainer.Options _options;
+    private readonly IReadOnlyList<string> _prompts;
+    private readonly RewardScorer _rewards;
+    private readonly QwenForCausalLM _model;
+    private readonly QwenForCausalLM _reference;
+    private readonly LanguagePromptEncoder _encoder;
+    private readonly QwenGenerator _generator;
+    private readonly IDivergenceCoefficient _coefficient;
+    private readonly optim.Optimizer _optimizer;
+    private readonly double _logProbTemperature;
+
+    public GrpoTrainingLoop(AdrpoGrpoTrainer.Options options, IReadOnlyList<string> prompts, RewardScorer rewards, int seed)
+    {
+        _options = options;
+        _prompts = prompts;
+        _rewards = rewards;
+        _model = options.Model!;
+        _encoder = new LanguagePromptEncoder(options.Tokenizer!, options.UseChatTemplate, options.EnableThinking, options.MaxPromptTokens);
+        _encoder.Encode(prompts);   // every training prompt must fit before any training starts
+        _reference = FrozenCopy(_model);
+        State = new GrpoTrainingState(seed);
+        _generator = new QwenGenerator(_model, (ulong)(uint)seed + 1);
+        _coefficient = options.Adaptive
+            ? new AdaptiveDivergenceCoefficient(options.Beta0, options.MinAdvantage, options.MaxAdvantage)
+            : new FixedDivergenceCoefficient(options.Beta0);
+        _optimizer = optim.AdamW(_model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        _logProbTemperature = options.Temperature > 0 ? options.Temperature : 1.0;
+    }
+
+    public GrpoTrainingState State { get; }
+
+    public GrpoIterationMetrics RunIteration(CancellationToken cancellation)
+    {
+        var watch = Stopwatch.StartNew();
+        using var scope = NewDisposeScope();
+        int g = _options.GroupSize;
+        long[] chosen = randint(0, _prompts.Count, new long[] { _options.PromptsPerIteration }, generator: State.Random).data<long>().ToArray();
+        var rowPrompts = chosen.SelectMany(i => Enumerable.Repeat(_prompts[(int)i], g)).ToList();
+        var (promptIds, promptMask) = _encoder.Encode(rowPrompts);
+
+        // Sampling: no autograd, KV cache, the run's own seeded generator.
+        _model.eval();
+        var sampling = Stopwatch.StartNew();
+        using var generated = _generator.Generate(promptIds, promptMask, new QwenGenerationOptions
+        {
+            MaxNewTokens = _options.MaxNewTokens,
+            Temperature = _options.Temperature,
+            TopK = _options.TopK,
+            TopP = _options.TopP,
+            EosTokenIds = EosIds(),
+            PadTokenId = _encoder.PadId,
+        });
+        double samplingSeconds = sampling.Elapsed.TotalSeconds;
+        var completionMask = generated.CompletionMask.to_type(ScalarType.Float32);               // [B, L]
+        string[] completions = _encoder.DecodeCompletions(generated.Tokens, generated.CompletionMask);
+        var batch = _rewards.Score(rowPrompts, completions);
+
+        var valid = tensor(batch.Valid);
+        var keep = valid.nonzero().squeeze(1);
+        if (keep.shape[0] == 0)
+        {
+            throw new InvalidOperationException($"Iteration {State.Iteration + 1}: every reward was NaN or infinite; check the reward models.");
+        }
+
+        var rewards = tensor(batch.Total.Select(r => float.IsFinite(r) ? r : 0f).ToArray());
+        var groups = arange(_options.PromptsPerIteration).repeat_interleave(g);
+        var advantages = zeros(rowPrompts.Count);
+        advantages.index_copy_(0, keep, GroupAdvantages.Compute(rewards.index_select(0, keep), groups.index_select(0, keep), _options.AdvantageScaling));
+        var beta = _coefficient.Compute(advantages);                                                   // eq. 4 / fixed
+        var lossMask = completionMask * valid.to_type(ScalarType.Float32).unsqueeze(1);              // invalid rows excluded
+
+        var ids = cat(new[] { promptIds, generated.Tokens }, 1);                                       // [B, S + L]
+        var attention = cat(new[] { promptMask, generated.CompletionMask.to_type(ScalarType.Int64) }, 1);
+        long promptLength = promptIds.shape[1], completionLength = generated.Tokens.shape[1];
+        Tensor referenceLogProbs, oldLogProbs;
+        using (no_grad())
+        {
+            referenceLogProbs = CompletionLogProbs(_reference, ids, attention, promptLength, completionLength).logp;
+            oldLogProbs = _options.UpdatesPerBatch > 1 ? CompletionLogProbs(_model, ids, attention, promptLength, completionLength).logp : null!;
+        }
+
+        _model.train();
+        SetLearningRate();
+        GrpoLossOutput? last = null;
+        double entropy = 0;
+        for (int update = 0; update < _options.UpdatesPerBatch; update++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            using var step = NewDisposeScope();
+            var (logp, logits) = CompletionLogProbs(_model, ids, attention, promptLength, completionLength);
+            var settings = new GrpoLossSettings
+            {
+                EpsilonLow = _options.EpsilonLow,
+                EpsilonHigh = _options.EpsilonHigh,
+                Aggregation = _options.LossAggregation,
+                MaxCompletionLength = _options.MaxNewTokens,
+            };
+            var output = GrpoLoss.Compute(logp, _options.UpdatesPerBatch > 1 ? oldLogProbs : null, referenceLogProbs, advantages, beta, lossMask, settings);
+            _optimizer.zero_grad();
+            output.Loss.backward();
+            if (_options.GradientClipNorm > 0)
+            {
+                nn.utils.clip_grad_norm_(_model.parameters(), _options.GradientClipNorm);
+            }
+
+            _optimizer.step();
+            using (no_grad())
+            {
+                var h = TokenEntropy.FromLogits(logits.detach(), _logProbTemperature).narrow(1, promptLength - 1, completionLength);
+                entropy = MaskedAggregation.Mean(h, lossMask).item<float>();
+            }
+
+            last?.Dispose();
+            last = new GrpoLossOutput(output.Loss.detach().MoveToOuterDisposeScope(), output.PolicyLoss.MoveToOuterDisposeScope(), output.KlPenalty.MoveToOuterDisposeScope(), output.MeanKl.MoveToOuterDisposeScope(), output.ClipRatio.MoveToOuterDisposeScope());
+        }
+
+        State.Iteration++;
+        var keptRewards = rewards.index_select(0, keep);
+        var metrics = new GrpoIterationMetrics
+        {
+            Iteration = State.Iteration,
+            RewardMean = keptRewards.mean().item<float>(),
+            RewardStd = keep.shape[0] > 1 ? keptRewards.std().item<float>() : 0,
+            RewardMeanPerModel = batch.PerModel.ToDictionary(kv => kv.Key, kv => kv.Value.Where(float.IsFinite).DefaultIfEmpty(float.NaN).Average(v => (double)v)),
+            InvalidRewards = batch.InvalidCount,
+            AdvantageMean = advantages.index_select(0, keep).mean().item<float>(),
+            AdvantageStd = keep.shape[0] > 1 ? advantages.index_select(0, keep).std().item<float>() : 0,
+            BetaMean = beta.mean().item<float>(),
+            BetaMin = beta.min().item<float>(),
+            BetaMax = beta.max().item<float>(),
+            Kl = last!.MeanKl.item<float>(),
+            Entropy = entropy,
+            ClipRatio = last.ClipRatio.item<float>(),
+            CompletionLength = completionMask.sum(1).mean().item<float>(),
+            Loss = last.Loss.item<float>(),
+            TokensPerSecond = completionMask.sum().item<float>() / Math.Max(samplingSeconds, 1e-9),
+            LearningRate = _optimizer.ParamGroups.First().LearningRate,
+            Seconds = watch.Elapsed.TotalSeconds,
+        };
+        last.Dispose();
+        State.Metrics.Add(metrics);
+        return metrics;
+    }
+
+    public void Dispose() => _reference.Dispose();
+
+    /// <summary>log pi(token) of the completion tokens, [B, L], from one forward pass shifted once; and the logits.</summary>
+    private (Tensor logp, Tensor logits) CompletionLogProbs(QwenForCausalLM model, Tensor ids, Tensor attention, long promptLength, long completionLength)
+    {
+        var logits = model.forward(ids, attention);                                              // [B, S + L, V]
+        var all = TokenLogProbs.FromLogits(logits, ids, _logProbTemperature);                  // [B, S + L - 1]
+        return (all.narrow(1, promptLength - 1, completionLength), logits);                     // predicts tokens S .. S + L - 1
+    }
+
+    private IReadOnlyList<long> EosIds()
+    {
+        var ids = new List<long>(_model.Config.EosTokenId ?? Array.Empty<long>());
+        if (_options.Tokenizer!.EosTokenId is int eos && !ids.Contains(eos))
+        {
+            ids.Add(eos);
+        }
+
+        if (_options.Tokenizer.TokenToId("<|im_end|>") is int imEnd && _options.UseChatTemplate && !ids.Contains(imEnd))
+        {
+            ids.Add(imEnd);
+        }
+
+        return ids;
+    }
+
+    private void SetLearningRate()
+    {
+        double rate = LearningRates.At(_options.LearningRate, State.Iteration, _options.Iterations, _options.WarmupIterations, _options.Schedule);
+        foreach (var group in _optimizer.ParamGroups)
+        {
+            group.LearningRate = rate;
+        }
+    }
+
+    private static QwenForCausalLM FrozenCopy(QwenForCausalLM model)
+    {
+        var copy = new QwenForCausalLM(model.Config, new Generator(0), model.DType, model.Device);
+        using var _ = no_grad();
+        var source = model.state_dict();
+        foreach (var (name, tensor) in copy.state_dict())
+        {
+            tensor.copy_(source[name]);
+        }
+
+        foreach (var p in copy.parameters())
+        {
+            p.requires_grad = false;
+        }
+
+        copy.eval();
+        return copy;
+    }
+}
