@@ -3,7 +3,7 @@
 //   1. the learned reward: a MiniDrawBench image-prompt match scorer (Adrpo.Embedded.MiniDrawBench.MatchScorer);
 //   2. the reference generator: a DiT pre-trained with conditional flow matching for a small budget, so prompt
 //      fidelity stays imperfect and RL fine-tuning has reward headroom.
-// Usage: dotnet run --project samples/Adrpo.Samples.BuildEmbeddedModels -c Release [outputFolder] [generatorSteps] [scorerSteps]
+// Usage: dotnet run --project samples/Adrpo.Samples.BuildEmbeddedModels -c Release [outputFolder] [generatorSteps=3000] [scorerSteps=1500, 0 = keep] [batchSize=64]
 using System.Diagnostics;
 using System.Globalization;
 using Adrpo.Embedded.MiniDrawBench;
@@ -15,6 +15,7 @@ using Bench = Adrpo.Data.MiniDrawBench.MiniDrawBench;
 string output = Path.GetFullPath(args.Length > 0 ? args[0] : Path.Combine("src", "Adrpo", "Embedded", "MiniDrawBench", "Weights"));
 int generatorSteps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3000;
 int scorerSteps = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1500;
+int batchSize = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 64;
 TorchSharp.torch.set_num_threads(Math.Min(Environment.ProcessorCount, 2));
 Directory.CreateDirectory(output);
 var clock = Stopwatch.StartNew();
@@ -37,7 +38,7 @@ else
     Console.WriteLine($"Match scorer loaded: held-out accuracy {scorer.Accuracy(test, new Random(8)):P1}");
 }
 
-var generator = ReferenceGeneratorTraining.Pretrain(encoder, train, ReferenceGeneratorTraining.DefaultConfig, generatorSteps, batchSize: 64, seed: 11,
+var generator = ReferenceGeneratorTraining.Pretrain(encoder, train, ReferenceGeneratorTraining.DefaultConfig, generatorSteps, batchSize, seed: 11,
     progress: new SynchronousProgress<(int Step, double Loss)>(p => Console.WriteLine($"  generator step {p.Step}: CFM loss {p.Loss:F4} ({clock.Elapsed.TotalSeconds:F0} s)")));
 generator.Save(output);
 

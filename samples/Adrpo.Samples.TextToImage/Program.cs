@@ -8,6 +8,7 @@ using Adrpo;
 using Adrpo.Embedded.MiniDrawBench;
 using Adrpo.Generation;
 using Adrpo.Imaging;
+using Adrpo.Metrics;
 using Adrpo.Text;
 using Adrpo.Training;
 using Adrpo.Training.FlowMatching;
@@ -24,6 +25,8 @@ var clock = Stopwatch.StartNew();
 var context = new MLContext(seed: Seed);
 using var encoder = new MiniLmTextEncoder();
 using var scorer = EmbeddedMiniDrawBench.LoadMatchScorer(encoder);
+using var embedder = new ResNetImageEmbedder();          // ResNet-18 (ONNX), the ClipDiversity analogue
+var diversityMetric = new ImageDiversity(embedder);
 var reward = MatchRewardMapping.Create(context, scorer);
 var (train, test) = Bench.Split(seed: Seed);
 var evalPrompts = test.SelectMany(p => Enumerable.Repeat(p.Text, SamplesPerEvalPrompt)).ToList();
@@ -67,7 +70,7 @@ foreach (var method in new[] { FineTuningMethod.Adrpo, FineTuningMethod.OrwCfmW2
 PngWriter.WriteGrid(Path.Combine(output, "samples-reference-adrpo-orw.png"), grids, 3, 32, 32, columns: 8);
 Console.WriteLine();
 Console.WriteLine($"Held-out prompts: {test.Count} x {SamplesPerEvalPrompt} samples; seed {Seed}; {iterations} iterations x 4 prompts x 8 samples.");
-Console.WriteLine("| model | reward (match score) | diversity (pixel L2) | fine-tuning time |");
+Console.WriteLine("| model | reward (match score) | diversity (ResNet-18 pairwise L2) | fine-tuning time |");
 Console.WriteLine("|---|---|---|---|");
 foreach (var (name, eval, seconds) in results)
 {
@@ -81,23 +84,8 @@ Evaluation Evaluate(FlowMatchingGeneratorTransformer generator)
 {
     var images = generator.Generate(evalPrompts);
     float[] scores = scorer.Score(evalPrompts, images);
-    double diversity = 0;
-    for (int p = 0; p < test.Count; p++)
-    {
-        var group = images.Skip(p * SamplesPerEvalPrompt).Take(SamplesPerEvalPrompt).ToList();
-        double sum = 0;
-        for (int i = 0; i < group.Count; i++)
-        {
-            for (int j = i + 1; j < group.Count; j++)
-            {
-                sum += Math.Sqrt(group[i].Zip(group[j], (a, b) => (double)(a - b) * (a - b)).Sum());
-            }
-        }
-
-        diversity += sum / (group.Count * (group.Count - 1) / 2);
-    }
-
-    return new Evaluation(scores.Average(), diversity / test.Count);
+    double diversity = diversityMetric.MeanOverGroups(images, SamplesPerEvalPrompt, 3, 32, 32);
+    return new Evaluation(scores.Average(), diversity);
 }
 
 IEnumerable<float[]> Generate(FlowMatchingGeneratorTransformer generator, int count) =>

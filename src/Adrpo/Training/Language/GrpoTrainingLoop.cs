@@ -56,6 +56,8 @@ internal sealed class GrpoTrainingLoop : IDisposable
         long[] chosen = randint(0, _prompts.Count, new long[] { _options.PromptsPerIteration }, generator: State.Random).data<long>().ToArray();
         var rowPrompts = chosen.SelectMany(i => Enumerable.Repeat(_prompts[(int)i], g)).ToList();
         var (promptIds, promptMask) = _encoder.Encode(rowPrompts);
+        promptIds = promptIds.to(_model.Device);
+        promptMask = promptMask.to(_model.Device);
 
         // Sampling: no autograd, KV cache, the run's own seeded generator.
         _model.eval();
@@ -74,16 +76,16 @@ internal sealed class GrpoTrainingLoop : IDisposable
         string[] completions = _encoder.DecodeCompletions(generated.Tokens, generated.CompletionMask);
         var batch = _rewards.Score(rowPrompts, completions);
 
-        var valid = tensor(batch.Valid);
+        var valid = tensor(batch.Valid, device: _model.Device);
         var keep = valid.nonzero().squeeze(1);
         if (keep.shape[0] == 0)
         {
             throw new InvalidOperationException($"Iteration {State.Iteration + 1}: every reward was NaN or infinite; check the reward models.");
         }
 
-        var rewards = tensor(batch.Total.Select(r => float.IsFinite(r) ? r : 0f).ToArray());
-        var groups = arange(_options.PromptsPerIteration).repeat_interleave(g);
-        var advantages = zeros(rowPrompts.Count);
+        var rewards = tensor(batch.Total.Select(r => float.IsFinite(r) ? r : 0f).ToArray(), device: _model.Device);
+        var groups = arange(_options.PromptsPerIteration, device: _model.Device).repeat_interleave(g);
+        var advantages = zeros(rowPrompts.Count, device: _model.Device);
         advantages.index_copy_(0, keep, GroupAdvantages.Compute(rewards.index_select(0, keep), groups.index_select(0, keep), _options.AdvantageScaling));
         var beta = _coefficient.Compute(advantages);                                                   // eq. 4 / fixed
         var lossMask = completionMask * valid.to_type(ScalarType.Float32).unsqueeze(1);              // invalid rows excluded
