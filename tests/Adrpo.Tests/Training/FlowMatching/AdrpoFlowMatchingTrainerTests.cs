@@ -167,10 +167,20 @@ public sealed class AdrpoFlowMatchingTrainerTests
                 }
             }
 
-            // ...and the saved generator generates exactly what the one in memory generates, for the same seed.
+            // ...and the saved generator generates the same samples for the same seed. The weights are bit-identical;
+            // the samples agree to float32 rounding only, because CPU GEMM kernels may sum in another order for
+            // buffers at other memory alignments.
             var loaded = FlowMatchingGeneratorTransformer.Load(folder, encoder);
             Assert.AreEqual(model.Settings, loaded.Settings);
             var third = Images(loaded.Transform(input));
+            for (int i = 0; i < first.Length; i++)
+            {
+                for (int j = 0; j < first[i].Length; j++)
+                {
+                    Assert.AreEqual(merged[i][j], third[i][j], 1e-6, "a saved and loaded generator generates the same samples");
+                }
+            }
+
             var pngs = GeneratedImageExport.WritePngs(loaded.Transform(input), Path.Combine(folder, "png"));
             Assert.AreEqual(TestPrompts.Length, pngs.Count);
             Assert.IsTrue(pngs.All(p => File.ReadAllBytes(p).Take(4).SequenceEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' })));
