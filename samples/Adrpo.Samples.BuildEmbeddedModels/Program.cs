@@ -41,6 +41,7 @@ else
 var generator = ReferenceGeneratorTraining.Pretrain(encoder, train, ReferenceGeneratorTraining.DefaultConfig, generatorSteps, batchSize, seed: 11,
     progress: new SynchronousProgress<(int Step, double Loss)>(p => Console.WriteLine($"  generator step {p.Step}: CFM loss {p.Loss:F4} ({clock.Elapsed.TotalSeconds:F0} s)")));
 generator.Save(output);
+Console.WriteLine($"Generator: {generatorSteps} steps of batch {batchSize}; steps repeated after a TorchSharp scalar error: {ReferenceGeneratorTraining.SkippedSteps}");
 
 var transformer = new FlowMatchingGeneratorTransformer(generator, encoder, new GenerationSettings { Seed = 1, OdeSteps = 20 });
 var prompts = test.Select(p => p.Text).ToList();

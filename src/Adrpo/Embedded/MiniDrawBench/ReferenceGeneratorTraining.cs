@@ -40,7 +40,34 @@ public static class ReferenceGeneratorTraining
         using var text = encoder.Encode(prompts.Select(p => p.Text).ToList());
         model.SetTraining(true);
         double running = 0;
+        int retried = 0;
         for (int step = 1; step <= steps; step++)
+        {
+            try
+            {
+                running += Step();
+            }
+            catch (System.Runtime.InteropServices.ExternalException) when (retried < 20)
+            {
+                // TorchSharp 0.107 occasionally reports a corrupted temporary Scalar ("Unknown scalar type") under
+                // heavy GC pressure (seen twice in long CPU runs); the step is skipped and counted.
+                retried++;
+                step--;
+                continue;
+            }
+
+            if (step % 100 == 0)
+            {
+                progress?.Report((step, running / 100));
+                running = 0;
+            }
+        }
+
+        model.SetTraining(false);
+        SkippedSteps = retried;
+        return model;
+
+        double Step()
         {
             using var scope = NewDisposeScope();
             var index = Enumerable.Range(0, batchSize).Select(_ => (long)random.Next(prompts.Count)).ToArray();
@@ -56,15 +83,10 @@ public static class ReferenceGeneratorTraining
             loss.backward();
             nn.utils.clip_grad_norm_(model.parameters(), 1.0);
             optimizer.step();
-            running += loss.item<float>();
-            if (step % 100 == 0)
-            {
-                progress?.Report((step, running / 100));
-                running = 0;
-            }
+            return loss.item<float>();
         }
-
-        model.SetTraining(false);
-        return model;
     }
+
+    /// <summary>Steps the last <see cref="Pretrain"/> repeated after a TorchSharp scalar error (see the comment there).</summary>
+    public static int SkippedSteps { get; private set; }
 }
