@@ -125,7 +125,7 @@ public sealed class AdrpoGrpoTrainerTests
             using var ids = tensor(new long[] { 11, 14, 2, 7 }, new long[] { 1, 4 });
             using var a = model.Model.forward(ids);
             using var b = loaded.Model.forward(ids);
-            Assert.IsTrue(a.allclose(b, 0, 0), "identical logits after a save/load round trip");
+            Assert.IsTrue(a.allclose(b, 0, 1e-5), "the same logits after a save/load round trip (bit-identical weights; GEMM rounding aside)");
             CollectionAssert.AreEqual(first, loaded.Transform(input).GetColumn<string>("Completion").ToList());
         }
         finally
