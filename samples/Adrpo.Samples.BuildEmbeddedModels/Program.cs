@@ -3,7 +3,7 @@
 //   1. the learned reward: a MiniDrawBench image-prompt match scorer (Adrpo.Embedded.MiniDrawBench.MatchScorer);
 //   2. the reference generator: a DiT pre-trained with conditional flow matching for a small budget, so prompt
 //      fidelity stays imperfect and RL fine-tuning has reward headroom.
-// Usage: dotnet run --project samples/Adrpo.Samples.BuildEmbeddedModels -c Release [outputFolder] [generatorSteps=3000] [scorerSteps=1500, 0 = keep] [batchSize=64]
+// Usage: dotnet run --project samples/Adrpo.Samples.BuildEmbeddedModels -c Release [outputFolder] [generatorSteps=3000] [scorerSteps=1500, 0 = keep] [batchSize=64] [continue]
 using System.Diagnostics;
 using System.Globalization;
 using Adrpo.Embedded.MiniDrawBench;
@@ -16,6 +16,7 @@ string output = Path.GetFullPath(args.Length > 0 ? args[0] : Path.Combine("src",
 int generatorSteps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3000;
 int scorerSteps = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1500;
 int batchSize = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 64;
+bool continueGenerator = args.Length > 4 && args[4] == "continue";   // train the generator already in the output folder further
 TorchSharp.torch.set_num_threads(Math.Min(Environment.ProcessorCount, 2));
 Directory.CreateDirectory(output);
 var clock = Stopwatch.StartNew();
@@ -38,7 +39,8 @@ else
     Console.WriteLine($"Match scorer loaded: held-out accuracy {scorer.Accuracy(test, new Random(8)):P1}");
 }
 
-var generator = ReferenceGeneratorTraining.Pretrain(encoder, train, ReferenceGeneratorTraining.DefaultConfig, generatorSteps, batchSize, seed: 11,
+var generator = ReferenceGeneratorTraining.Pretrain(encoder, train, ReferenceGeneratorTraining.DefaultConfig, generatorSteps, batchSize, seed: continueGenerator ? 12 : 11,
+    initial: continueGenerator ? Adrpo.Models.Dit.DitVelocityModel.Load(output) : null,
     progress: new SynchronousProgress<(int Step, double Loss)>(p => Console.WriteLine($"  generator step {p.Step}: CFM loss {p.Loss:F4} ({clock.Elapsed.TotalSeconds:F0} s)")));
 generator.Save(output);
 Console.WriteLine($"Generator: {generatorSteps} steps of batch {batchSize}; steps repeated after a TorchSharp scalar error: {ReferenceGeneratorTraining.SkippedSteps}");

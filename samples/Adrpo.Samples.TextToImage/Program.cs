@@ -17,7 +17,7 @@ using Bench = Adrpo.Data.MiniDrawBench.MiniDrawBench;
 
 int iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 60;
 string output = Path.GetFullPath(args.Length > 1 ? args[1] : Path.Combine("artifacts", "text-to-image"));
-const int Seed = 2026, SamplesPerEvalPrompt = 4;
+const int Seed = 2026, SamplesPerEvalPrompt = 2;
 TorchSharp.torch.set_num_threads(Math.Min(Environment.ProcessorCount, 2));
 Directory.CreateDirectory(output);
 var clock = Stopwatch.StartNew();

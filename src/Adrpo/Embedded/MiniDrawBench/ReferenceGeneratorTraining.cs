@@ -25,7 +25,8 @@ public static class ReferenceGeneratorTraining
     /// <param name="batchSize">Images per step.</param>
     /// <param name="seed">Seed of initialisation, rendering, noise and times.</param>
     /// <param name="progress">Receives (step, mean loss of the last 100 steps).</param>
-    public static DitVelocityModel Pretrain(ITextEncoder encoder, IReadOnlyList<BenchPrompt> prompts, DitConfig config, int steps, int batchSize = 64, int seed = 11, IProgress<(int Step, double Loss)>? progress = null)
+    /// <param name="initial">A generator to continue training (its config is used); null starts from scratch.</param>
+    public static DitVelocityModel Pretrain(ITextEncoder encoder, IReadOnlyList<BenchPrompt> prompts, DitConfig config, int steps, int batchSize = 64, int seed = 11, IProgress<(int Step, double Loss)>? progress = null, DitVelocityModel? initial = null)
     {
         ArgumentNullException.ThrowIfNull(encoder);
         if (prompts.Count == 0)
@@ -34,7 +35,7 @@ public static class ReferenceGeneratorTraining
         }
 
         var generator = new Generator((ulong)seed);
-        var model = new DitVelocityModel(config, generator);
+        var model = initial ?? new DitVelocityModel(config, generator);
         var optimizer = optim.AdamW(model.parameters(), 3e-4, weight_decay: 0);
         var random = new Random(seed);
         using var text = encoder.Encode(prompts.Select(p => p.Text).ToList());
