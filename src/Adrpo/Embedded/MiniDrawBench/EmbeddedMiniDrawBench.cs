@@ -27,17 +27,21 @@ public static class EmbeddedMiniDrawBench
             string target = Path.Combine(root, file);
             using var resource = assembly.GetManifestResourceStream(ResourcePrefix + file)
                 ?? throw new InvalidOperationException($"The embedded MiniDrawBench weights '{file}' are missing from {assembly.GetName().Name}; rebuild them with samples/Adrpo.Samples.BuildEmbeddedModels.");
-            if (File.Exists(target) && new FileInfo(target).Length == resource.Length)
+            using var buffer = new MemoryStream();
+            resource.CopyTo(buffer);
+            if (File.Exists(target) && File.ReadAllBytes(target).AsSpan().SequenceEqual(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
             {
-                continue;
+                continue;   // already extracted, byte for byte (a rebuilt model of the same size must not be missed)
             }
+
+            buffer.Position = 0;
 
             string temp = target + "." + Guid.NewGuid().ToString("N") + ".tmp";
             try
             {
                 using (var output = File.Create(temp))
                 {
-                    resource.CopyTo(output);
+                    buffer.CopyTo(output);
                 }
 
                 File.Move(temp, target, overwrite: true);
