@@ -1,4 +1,3 @@
-using System.Reflection;
 using Adrpo.Models.Language;
 using Adrpo.Rewards;
 using Adrpo.Text;
@@ -32,45 +31,8 @@ public static class EmbeddedTinyLanguage
 
     /// <summary>Extracts (once per assembly version) and returns the folder holding the embedded files.</summary>
     /// <param name="cacheRoot">Destination folder; null uses <c>LocalApplicationData/adrpo/tinylanguage/{version}</c>.</param>
-    public static string ExtractWeights(string? cacheRoot = null)
-    {
-        var assembly = typeof(EmbeddedTinyLanguage).Assembly;
-        string version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev";
-        string root = cacheRoot ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "adrpo", "tinylanguage", Sanitize(version));
-        Directory.CreateDirectory(root);
-        foreach (string file in Files)
-        {
-            string target = Path.Combine(root, file);
-            using var resource = assembly.GetManifestResourceStream(ResourcePrefix + file)
-                ?? throw new InvalidOperationException($"The embedded tiny language file '{file}' is missing from {assembly.GetName().Name}; rebuild it with samples/Adrpo.Samples.BuildTinyLanguageModels.");
-            if (SameContent(target, resource))
-            {
-                continue;
-            }
-
-            resource.Position = 0;
-
-            string temp = target + "." + Guid.NewGuid().ToString("N") + ".tmp";
-            try
-            {
-                using (var output = File.Create(temp))
-                {
-                    resource.CopyTo(output);
-                }
-
-                File.Move(temp, target, overwrite: true);
-            }
-            finally
-            {
-                if (File.Exists(temp))
-                {
-                    File.Delete(temp);
-                }
-            }
-        }
-
-        return root;
-    }
+    public static string ExtractWeights(string? cacheRoot = null) =>
+        EmbeddedResourceFolder.Extract(ResourcePrefix, Files, "tinylanguage", cacheRoot, "samples/Adrpo.Samples.BuildTinyLanguageModels");
 
     /// <summary>The pre-trained model (a fresh copy each call: fine-tuning changes it), with strict key and shape checks.</summary>
     public static QwenForCausalLM LoadModel(string? cacheRoot = null) => QwenForCausalLM.FromPretrained(ExtractWeights(cacheRoot));
@@ -82,33 +44,4 @@ public static class EmbeddedTinyLanguage
     /// reply, 0 for a curt one). See <see cref="TinyLanguageReward"/>.</summary>
     public static RewardModel LoadRewardModel(MLContext context, MiniLmTextEncoder encoder, double weight = 1.0, string? cacheRoot = null) =>
         TinyLanguageReward.Create(context, encoder, weight, cacheRoot);
-
-    /// <summary>Whether the file exists with exactly the resource's bytes (a rebuilt model can keep the same size).</summary>
-    private static bool SameContent(string path, Stream resource)
-    {
-        if (!File.Exists(path) || new FileInfo(path).Length != resource.Length)
-        {
-            return false;
-        }
-
-        using var file = File.OpenRead(path);
-        var a = new byte[81920];
-        var b = new byte[81920];
-        while (true)
-        {
-            int n = resource.ReadAtLeast(a, a.Length, throwOnEndOfStream: false);
-            int m = file.ReadAtLeast(b, b.Length, throwOnEndOfStream: false);
-            if (n != m || !a.AsSpan(0, n).SequenceEqual(b.AsSpan(0, m)))
-            {
-                return false;
-            }
-
-            if (n == 0)
-            {
-                return true;
-            }
-        }
-    }
-
-    private static string Sanitize(string version) => new(version.Select(c => char.IsLetterOrDigit(c) || c == '.' || c == '-' ? c : '_').Take(64).ToArray());
 }
