@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Adrpo.Persistence;
 using Adrpo.Models.Language;
 using Adrpo.Text.Tokenization;
 using Adrpo.Training;
@@ -104,20 +105,7 @@ public sealed class CausalLanguageModelTransformer : ITransformer
         Directory.CreateDirectory(folder);
         Model.SavePretrained(folder);
         Tokenizer.Save(folder);
-        string path = Path.Combine(folder, SettingsFileName);
-        string temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        try
-        {
-            File.WriteAllText(temp, JsonSerializer.Serialize(Settings, new JsonSerializerOptions { WriteIndented = true }));
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
+        AtomicFile.WriteAllText(Path.Combine(folder, SettingsFileName), JsonSerializer.Serialize(Settings, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>Loads a folder written by <see cref="Save(string)"/> (or any Hugging Face Qwen folder; settings then default).</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Adrpo.Persistence;
 using Adrpo.Models.Dit;
 using Adrpo.Text;
 
@@ -30,20 +31,7 @@ public sealed partial class FlowMatchingGeneratorTransformer
         }
 
         dit.Save(folder);
-        string path = Path.Combine(folder, GenerationConfigFileName);
-        string temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        try
-        {
-            File.WriteAllText(temp, JsonSerializer.Serialize(Settings, new JsonSerializerOptions { WriteIndented = true }));
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
+        AtomicFile.WriteAllText(Path.Combine(folder, GenerationConfigFileName), JsonSerializer.Serialize(Settings, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>Loads a generator saved by <see cref="Save(string)"/>.</summary>
