@@ -2,6 +2,7 @@
 // The reference generator and the learned match-score reward ship inside the Adrpo package; both methods start from
 // the same reference weights with the same prompts, iterations, samples per prompt and seed.
 // Usage: dotnet run --project samples/Adrpo.Samples.TextToImage -c Release [iterations=60] [outputFolder=artifacts/text-to-image]
+//        [learningRate=1e-3] [updatesPerIteration=1] [methods=Adrpo,OrwCfmW2]
 using System.Diagnostics;
 using System.Globalization;
 using Adrpo;
@@ -17,6 +18,9 @@ using Bench = Adrpo.Data.MiniDrawBench.MiniDrawBench;
 
 int iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 60;
 string output = Path.GetFullPath(args.Length > 1 ? args[1] : Path.Combine("artifacts", "text-to-image"));
+double learningRate = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 1e-3;
+int updatesPerIteration = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 1;
+var methods = (args.Length > 4 ? args[4] : "Adrpo,OrwCfmW2").Split(',').Select(Enum.Parse<FineTuningMethod>).ToArray();
 const int Seed = 2026, SamplesPerEvalPrompt = 2;
 TorchSharp.torch.set_num_threads(Math.Min(Environment.ProcessorCount, 2));
 Directory.CreateDirectory(output);
@@ -39,7 +43,7 @@ results.Add(("reference", Evaluate(reference), 0));
 Console.WriteLine($"Reference: reward {results[0].Eval.Reward:F3}, diversity {results[0].Eval.Diversity:F3} on {evalPrompts.Count} held-out samples ({clock.Elapsed.TotalSeconds:F0} s)");
 
 var grids = new List<float[]>(Generate(reference, 8));
-foreach (var method in new[] { FineTuningMethod.Adrpo, FineTuningMethod.OrwCfmW2 })
+foreach (var method in methods)
 {
     var watch = Stopwatch.StartNew();
     var options = new AdrpoFlowMatchingTrainer.Options
@@ -51,7 +55,8 @@ foreach (var method in new[] { FineTuningMethod.Adrpo, FineTuningMethod.OrwCfmW2
         Iterations = iterations,
         SamplesPerPrompt = 8,
         PromptsPerIteration = 4,
-        LearningRate = 1e-3,
+        LearningRate = learningRate,
+        UpdatesPerIteration = updatesPerIteration,
         LoraRank = 8,
         LoraAlpha = 16,
         OdeSteps = 20,
@@ -69,7 +74,7 @@ foreach (var method in new[] { FineTuningMethod.Adrpo, FineTuningMethod.OrwCfmW2
 
 PngWriter.WriteGrid(Path.Combine(output, "samples-reference-adrpo-orw.png"), grids, 3, 32, 32, columns: 8);
 Console.WriteLine();
-Console.WriteLine($"Held-out prompts: {test.Count} x {SamplesPerEvalPrompt} samples; seed {Seed}; {iterations} iterations x 4 prompts x 8 samples.");
+Console.WriteLine($"Held-out prompts: {test.Count} x {SamplesPerEvalPrompt} samples; seed {Seed}; {iterations} iterations x 4 prompts x 8 samples; lr {learningRate}, {updatesPerIteration} update(s) per iteration.");
 Console.WriteLine("| model | reward (match score) | diversity (ResNet-18 pairwise L2) | fine-tuning time |");
 Console.WriteLine("|---|---|---|---|");
 foreach (var (name, eval, seconds) in results)
