@@ -20,6 +20,9 @@ public sealed class QwenGenerator
         _random = new Generator(seed, model.Device);
     }
 
+    /// <summary>The random stream behind every sampled token (its state is saved in training checkpoints).</summary>
+    internal Generator Random => _random;
+
     /// <summary>The model that is sampled.</summary>
     public QwenForCausalLM Model { get; }
 

@@ -111,6 +111,29 @@ public sealed partial class AdrpoFlowMatchingTrainer
         /// <summary>Stops training within one iteration; the trained-so-far model is discarded and Fit throws.</summary>
         public CancellationToken CancellationToken { get; set; }
 
+        /// <summary>
+        /// File that holds the whole training state (weights or LoRA adapters, optimizer moments, random generators,
+        /// iteration, metrics): one safetensors file, replaced atomically every <see cref="CheckpointInterval"/>
+        /// iterations and after the last one. Null (default) writes no checkpoints.
+        /// </summary>
+        public string? CheckpointPath { get; set; }
+
+        /// <summary>Iterations between checkpoints when <see cref="CheckpointPath"/> is set. Default 10.</summary>
+        public int CheckpointInterval { get; set; } = 10;
+
+        /// <summary>
+        /// When <see cref="CheckpointPath"/> exists, continue from it (default true): the run picks up at the saved
+        /// iteration and, on the CPU, produces exactly the metrics an uninterrupted run would. The checkpoint must come
+        /// from the same settings (method, seed, group sizes, prompts); a mismatch is an error naming the setting.
+        /// </summary>
+        public bool ResumeFromCheckpoint { get; set; } = true;
+
+        /// <summary>
+        /// A step whose loss or gradient norm is NaN or infinite is skipped and counted; after this many such steps in a
+        /// row, Fit throws <see cref="TrainingDivergedException"/> with the last checkpoint intact. Default 5.
+        /// </summary>
+        public int MaxConsecutiveSkippedSteps { get; set; } = 5;
+
         /// <summary>Checks every option and throws an exception naming the first invalid one.</summary>
         internal void Validate()
         {
@@ -148,6 +171,10 @@ public sealed partial class AdrpoFlowMatchingTrainer
             Require(LoraRank >= 0, nameof(LoraRank), $"is {LoraRank}; expected 0 (full fine-tuning) or a positive rank");
             Require(LoraAlpha > 0 && double.IsFinite(LoraAlpha), nameof(LoraAlpha), $"is {LoraAlpha}; expected a positive number");
             Require(GenerationBatchSize >= 1, nameof(GenerationBatchSize), $"is {GenerationBatchSize}; expected at least 1");
+            Require(CheckpointInterval >= 1, nameof(CheckpointInterval), $"is {CheckpointInterval}; expected at least 1 iteration");
+            Require(CheckpointPath is null || !string.IsNullOrWhiteSpace(CheckpointPath), nameof(CheckpointPath), "is blank; expected a file path or null (no checkpoints)");
+            Require(CheckpointPath is null || !Directory.Exists(CheckpointPath), nameof(CheckpointPath), $"is the folder '{CheckpointPath}'; expected a file path such as '{Path.Combine(CheckpointPath ?? ".", "checkpoint.safetensors")}'");
+            Require(MaxConsecutiveSkippedSteps >= 1, nameof(MaxConsecutiveSkippedSteps), $"is {MaxConsecutiveSkippedSteps}; expected at least 1");
         }
 
         private static void Require(bool condition, string option, string problem)

@@ -1,6 +1,7 @@
 using Adrpo.Generation;
 using Adrpo.Models;
 using Adrpo.Rewards;
+using Adrpo.Training.Checkpoints;
 using Microsoft.Data.Analysis;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -46,21 +47,23 @@ public sealed partial class AdrpoFlowMatchingTrainer : IEstimator<FlowMatchingGe
         Log(channel, $"ADRPO flow matching: {_options.Method}, {prompts.Count} prompts, {_options.Iterations} iterations x {_options.PromptsPerIteration} prompts x {_options.SamplesPerPrompt} samples, seed {seed}.");
 
         var loop = new FlowMatchingTrainingLoop(_options, prompts, rewards, seed, TorchDeviceSelector.Select(_context));
-        var history = new List<FlowMatchingIterationMetrics>();
-        while (loop.State.Iteration < _options.Iterations)
-        {
-            _options.CancellationToken.ThrowIfCancellationRequested();
-            var metrics = loop.RunIteration(_options.CancellationToken);
-            history.Add(metrics);
-            Log(channel, $"iteration {metrics.Iteration}/{_options.Iterations}: reward {metrics.RewardMean:F4} (+-{metrics.RewardStd:F4}), beta {metrics.BetaMean:F3} [{metrics.BetaMin:F3}, {metrics.BetaMax:F3}], W2 {metrics.W2:F5}, diversity {metrics.Diversity:F3}, loss {metrics.Loss:F5}");
-            _options.Progress?.Report(metrics);
-            if (_options.MetricsCsvPath is not null)
+        CheckpointedTraining.Run(
+            loop,
+            _options.Iterations,
+            new CheckpointSettings(_options.CheckpointPath, _options.CheckpointInterval, _options.ResumeFromCheckpoint),
+            _options.CancellationToken,
+            message => Log(channel, message),
+            metrics =>
             {
-                MetricsTable.WriteCsv(MetricsTable.ToDataFrame(history), _options.MetricsCsvPath);
-            }
-        }
+                Log(channel, $"iteration {metrics.Iteration}/{_options.Iterations}: reward {metrics.RewardMean:F4} (+-{metrics.RewardStd:F4}), beta {metrics.BetaMean:F3} [{metrics.BetaMin:F3}, {metrics.BetaMax:F3}], W2 {metrics.W2:F5}, diversity {metrics.Diversity:F3}, loss {metrics.Loss:F5}{(metrics.SkippedSteps > 0 ? $", {metrics.SkippedSteps} non-finite step(s) skipped" : string.Empty)}");
+                _options.Progress?.Report(metrics);
+                if (_options.MetricsCsvPath is not null)
+                {
+                    MetricsTable.WriteCsv(MetricsTable.ToDataFrame(loop.Metrics), _options.MetricsCsvPath);
+                }
+            });
 
-        Metrics = MetricsTable.ToDataFrame(history);
+        Metrics = MetricsTable.ToDataFrame(loop.Metrics);
         _options.Generator.SetTraining(false);
         return new FlowMatchingGeneratorTransformer(_options.Generator, _options.TextEncoder!, GenerationSettings.From(_options, seed));
     }

@@ -54,6 +54,9 @@ public sealed record FlowMatchingIterationMetrics
     /// <summary>Learning rate used.</summary>
     public double LearningRate { get; init; }
 
+    /// <summary>Gradient steps skipped in this iteration because the loss or gradient norm was NaN or infinite.</summary>
+    public int SkippedSteps { get; init; }
+
     /// <summary>Wall time of the iteration in seconds.</summary>
     public double Seconds { get; init; }
 }

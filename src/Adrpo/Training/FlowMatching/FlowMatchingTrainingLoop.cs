@@ -4,6 +4,7 @@ using Adrpo.Losses.FlowMatching;
 using Adrpo.Models;
 using Adrpo.Regularization;
 using Adrpo.Rewards;
+using Adrpo.Training.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,7 +15,7 @@ namespace Adrpo.Training.FlowMatching;
 /// compute group advantages and the per-sample coefficient, and take the method's gradient step(s).
 /// All state needed to resume lives in <see cref="State"/>.
 /// </summary>
-internal sealed class FlowMatchingTrainingLoop
+internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatchingIterationMetrics>
 {
     private readonly AdrpoFlowMatchingTrainer.Options _options;
     private readonly IReadOnlyList<string> _prompts;
@@ -26,6 +27,8 @@ internal sealed class FlowMatchingTrainingLoop
     private readonly optim.Optimizer _optimizer;
     private readonly FlowMatchingSampler _sampler;
     private readonly DpoPairs? _dpoPairs;
+    private readonly NonFiniteStepGuard _guard;
+    private int _skippedThisIteration;
 
     public FlowMatchingTrainingLoop(AdrpoFlowMatchingTrainer.Options options, IReadOnlyList<string> prompts, RewardScorer rewards, int seed, Device device)
     {
@@ -50,6 +53,7 @@ internal sealed class FlowMatchingTrainingLoop
         }
 
         _optimizer = optim.AdamW(parameters, options.LearningRate, weight_decay: options.WeightDecay);
+        _guard = new NonFiniteStepGuard(_optimizer, _model.TrainableParameters, options.GradientClipNorm, options.MaxConsecutiveSkippedSteps);
         _sampler = new FlowMatchingSampler(_model, options.Solver, options.OdeSteps, options.GuidanceScale);
         if (options.Method == FineTuningMethod.Dpo)
         {
@@ -58,6 +62,10 @@ internal sealed class FlowMatchingTrainingLoop
     }
 
     public FlowMatchingTrainingState State { get; }
+
+    public int Iteration => State.Iteration;
+
+    public IReadOnlyList<FlowMatchingIterationMetrics> Metrics => State.Metrics;
 
     public FlowMatchingIterationMetrics RunIteration(CancellationToken cancellation)
     {
@@ -89,6 +97,7 @@ internal sealed class FlowMatchingTrainingLoop
         var beta = _coefficient.Compute(advantages);
 
         _model.SetTraining(true);
+        _skippedThisIteration = 0;
         FlowMatchingStepResult step = default;
         for (int update = 0; update < _options.UpdatesPerIteration; update++)
         {
@@ -119,6 +128,7 @@ internal sealed class FlowMatchingTrainingLoop
             MatchingLoss = step.Matching,
             RegularizationLoss = step.Regularization,
             LearningRate = CurrentLearningRate(),
+            SkippedSteps = _skippedThisIteration,
             Seconds = watch.Elapsed.TotalSeconds,
         };
         State.Metrics.Add(metrics);
@@ -197,14 +207,76 @@ internal sealed class FlowMatchingTrainingLoop
 
     private void Backward(Tensor loss)
     {
-        _optimizer.zero_grad();
-        loss.backward();
-        if (_options.GradientClipNorm > 0)
+        if (!_guard.Step(loss, State.Iteration + 1))
         {
-            nn.utils.clip_grad_norm_(_model.TrainableParameters(), _options.GradientClipNorm);
+            _skippedThisIteration++;
+        }
+    }
+
+    /// <summary>Writes weights (or adapters), optimizer, random state, iteration and metrics to one file, atomically.</summary>
+    public void SaveCheckpoint(string path)
+    {
+        using var checkpoint = new TrainingCheckpoint(Trainer);
+        var parameters = _model.TrainableParameters();
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            checkpoint.Tensors[ParameterKey(i)] = parameters[i].detach().cpu();
         }
 
-        _optimizer.step();
+        checkpoint.Tensors["optimizer"] = OptimizerStateTensor.Capture(_optimizer);
+        checkpoint.Tensors["rng"] = State.Random.get_state();
+        checkpoint.SetInt("iteration", State.Iteration);
+        checkpoint.SetInt("skipped_in_a_row", _guard.Consecutive);
+        checkpoint.SetJson("metrics", State.Metrics);
+        foreach (var (key, value) in Fingerprint())
+        {
+            checkpoint.Metadata[key] = value;
+        }
+
+        checkpoint.Save(path);
+    }
+
+    /// <summary>Continues from a checkpoint of the same run settings: every random draw after it matches an uninterrupted run.</summary>
+    public void RestoreCheckpoint(string path)
+    {
+        using var checkpoint = TrainingCheckpoint.Load(path, Trainer);
+        foreach (var (key, value) in Fingerprint())
+        {
+            checkpoint.RequireSame(key, value);
+        }
+
+        var parameters = _model.TrainableParameters();
+        using (no_grad())
+        {
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                parameters[i].copy_(checkpoint.Tensor(ParameterKey(i), parameters[i].shape));
+            }
+        }
+
+        OptimizerStateTensor.Restore(_optimizer, checkpoint.Tensor("optimizer"), path);
+        State.Random.set_state(checkpoint.Tensor("rng"));
+        State.Iteration = (int)checkpoint.Int("iteration");
+        _guard.Consecutive = (int)checkpoint.Int("skipped_in_a_row");
+        State.Metrics.Clear();
+        State.Metrics.AddRange(checkpoint.FromJson<List<FlowMatchingIterationMetrics>>("metrics"));
+    }
+
+    private const string Trainer = "flow-matching";
+
+    private static string ParameterKey(int index) => $"trainable.{index:D4}";
+
+    /// <summary>Settings a resumed run must share with the run that wrote the checkpoint.</summary>
+    private IEnumerable<(string Key, string Value)> Fingerprint()
+    {
+        yield return ("Method", _options.Method.ToString());
+        yield return ("Seed", State.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        yield return ("SamplesPerPrompt", _options.SamplesPerPrompt.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        yield return ("PromptsPerIteration", _options.PromptsPerIteration.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        yield return ("UpdatesPerIteration", _options.UpdatesPerIteration.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        yield return ("LoraRank", _options.LoraRank.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        yield return ("TrainableParameters", string.Join(";", _model.TrainableParameters().Select(p => string.Join("x", p.shape))));
+        yield return ("Prompts", PromptFingerprint.Of(_prompts));
     }
 
     private void SetLearningRate()

@@ -1,5 +1,6 @@
 using Adrpo.Generation;
 using Adrpo.Rewards;
+using Adrpo.Training.Checkpoints;
 using Microsoft.Data.Analysis;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -43,21 +44,23 @@ public sealed partial class AdrpoGrpoTrainer : IEstimator<CausalLanguageModelTra
         channel.Info(MessageSensitivity.None, $"{(_options.Adaptive ? "ADRPO-GRPO" : "GRPO")}: {prompts.Count} prompts, {_options.Iterations} iterations x {_options.PromptsPerIteration} prompts x {_options.GroupSize} completions, seed {seed}.");
 
         using var loop = new GrpoTrainingLoop(_options, prompts, rewards, seed);
-        var history = new List<GrpoIterationMetrics>();
-        while (loop.State.Iteration < _options.Iterations)
-        {
-            _options.CancellationToken.ThrowIfCancellationRequested();
-            var m = loop.RunIteration(_options.CancellationToken);
-            history.Add(m);
-            channel.Info(MessageSensitivity.None, $"iteration {m.Iteration}/{_options.Iterations}: reward {m.RewardMean:F4} (+-{m.RewardStd:F4}), KL {m.Kl:F5}, beta {m.BetaMean:F4} [{m.BetaMin:F4}, {m.BetaMax:F4}], entropy {m.Entropy:F3}, length {m.CompletionLength:F1}, {m.TokensPerSecond:F0} tokens/s");
-            _options.Progress?.Report(m);
-            if (_options.MetricsCsvPath is not null)
+        CheckpointedTraining.Run(
+            loop,
+            _options.Iterations,
+            new CheckpointSettings(_options.CheckpointPath, _options.CheckpointInterval, _options.ResumeFromCheckpoint),
+            _options.CancellationToken,
+            message => channel.Info(MessageSensitivity.None, message),
+            m =>
             {
-                MetricsTable.WriteCsv(MetricsTable.ToDataFrame(history), _options.MetricsCsvPath);
-            }
-        }
+                channel.Info(MessageSensitivity.None, $"iteration {m.Iteration}/{_options.Iterations}: reward {m.RewardMean:F4} (+-{m.RewardStd:F4}), KL {m.Kl:F5}, beta {m.BetaMean:F4} [{m.BetaMin:F4}, {m.BetaMax:F4}], entropy {m.Entropy:F3}, length {m.CompletionLength:F1}, {m.TokensPerSecond:F0} tokens/s{(m.SkippedSteps > 0 ? $", {m.SkippedSteps} non-finite step(s) skipped" : string.Empty)}");
+                _options.Progress?.Report(m);
+                if (_options.MetricsCsvPath is not null)
+                {
+                    MetricsTable.WriteCsv(MetricsTable.ToDataFrame(loop.Metrics), _options.MetricsCsvPath);
+                }
+            });
 
-        Metrics = MetricsTable.ToDataFrame(history);
+        Metrics = MetricsTable.ToDataFrame(loop.Metrics);
         _options.Model!.eval();
         return new CausalLanguageModelTransformer(_options.Model, _options.Tokenizer!, LanguageGenerationSettings.From(_options, seed));
     }

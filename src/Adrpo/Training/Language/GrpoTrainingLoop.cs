@@ -5,6 +5,7 @@ using Adrpo.Losses.Language;
 using Adrpo.Models.Language;
 using Adrpo.Regularization;
 using Adrpo.Rewards;
+using Adrpo.Training.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,7 +16,7 @@ namespace Adrpo.Training.Language;
 /// score them, compute group advantages and per-sample KL coefficients, then take the clipped-surrogate + KL steps
 /// (eq. 3 / eq. 7). The reference model is a frozen copy of the initial weights.
 /// </summary>
-internal sealed class GrpoTrainingLoop : IDisposable
+internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMetrics>, IDisposable
 {
     private readonly AdrpoGrpoTrainer.Options _options;
     private readonly IReadOnlyList<string> _prompts;
@@ -27,6 +28,7 @@ internal sealed class GrpoTrainingLoop : IDisposable
     private readonly IDivergenceCoefficient _coefficient;
     private readonly optim.Optimizer _optimizer;
     private readonly double _logProbTemperature;
+    private readonly NonFiniteStepGuard _guard;
 
     public GrpoTrainingLoop(AdrpoGrpoTrainer.Options options, IReadOnlyList<string> prompts, RewardScorer rewards, int seed)
     {
@@ -44,9 +46,14 @@ internal sealed class GrpoTrainingLoop : IDisposable
             : new FixedDivergenceCoefficient(options.Beta0);
         _optimizer = optim.AdamW(_model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
         _logProbTemperature = options.Temperature > 0 ? options.Temperature : 1.0;
+        _guard = new NonFiniteStepGuard(_optimizer, () => _model.parameters(), options.GradientClipNorm, options.MaxConsecutiveSkippedSteps);
     }
 
     public GrpoTrainingState State { get; }
+
+    public int Iteration => State.Iteration;
+
+    public IReadOnlyList<GrpoIterationMetrics> Metrics => State.Metrics;
 
     public GrpoIterationMetrics RunIteration(CancellationToken cancellation)
     {
@@ -104,6 +111,7 @@ internal sealed class GrpoTrainingLoop : IDisposable
         SetLearningRate();
         GrpoLossOutput? last = null;
         double entropy = 0;
+        int skipped = 0;
         for (int update = 0; update < _options.UpdatesPerBatch; update++)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -117,14 +125,11 @@ internal sealed class GrpoTrainingLoop : IDisposable
                 MaxCompletionLength = _options.MaxNewTokens,
             };
             var output = GrpoLoss.Compute(logp, _options.UpdatesPerBatch > 1 ? oldLogProbs : null, referenceLogProbs, advantages, beta, lossMask, settings);
-            _optimizer.zero_grad();
-            output.Loss.backward();
-            if (_options.GradientClipNorm > 0)
+            if (!_guard.Step(output.Loss, State.Iteration + 1))
             {
-                nn.utils.clip_grad_norm_(_model.parameters(), _options.GradientClipNorm);
+                skipped++;
             }
 
-            _optimizer.step();
             using (no_grad())
             {
                 var h = TokenEntropy.FromLogits(logits.detach(), _logProbTemperature).narrow(1, promptLength - 1, completionLength);
@@ -156,6 +161,7 @@ internal sealed class GrpoTrainingLoop : IDisposable
             Loss = last.Loss.item<float>(),
             TokensPerSecond = completionMask.sum().item<float>() / Math.Max(samplingSeconds, 1e-9),
             LearningRate = _optimizer.ParamGroups.First().LearningRate,
+            SkippedSteps = skipped,
             Seconds = watch.Elapsed.TotalSeconds,
         };
         last.Dispose();
@@ -164,6 +170,72 @@ internal sealed class GrpoTrainingLoop : IDisposable
     }
 
     public void Dispose() => _reference.Dispose();
+
+    /// <summary>Writes the policy weights, optimizer, both random streams, iteration and metrics to one file, atomically.</summary>
+    public void SaveCheckpoint(string path)
+    {
+        using var scope = NewDisposeScope();
+        using var checkpoint = new TrainingCheckpoint(Trainer);
+        foreach (var (name, parameter) in _model.named_parameters())
+        {
+            checkpoint.Tensors[ParameterPrefix + name] = parameter.detach().cpu();
+        }
+
+        checkpoint.Tensors["optimizer"] = OptimizerStateTensor.Capture(_optimizer);
+        checkpoint.Tensors["rng.prompts"] = State.Random.get_state();
+        checkpoint.Tensors["rng.sampling"] = _generator.Random.get_state();
+        checkpoint.SetInt("iteration", State.Iteration);
+        checkpoint.SetInt("skipped_in_a_row", _guard.Consecutive);
+        checkpoint.SetJson("metrics", State.Metrics);
+        foreach (var (key, value) in Fingerprint())
+        {
+            checkpoint.Metadata[key] = value;
+        }
+
+        checkpoint.Save(path);
+        checkpoint.Tensors.Clear();   // the scope owns them
+    }
+
+    /// <summary>Continues from a checkpoint of the same run settings; the reference stays the model passed in (the base).</summary>
+    public void RestoreCheckpoint(string path)
+    {
+        using var checkpoint = TrainingCheckpoint.Load(path, Trainer);
+        foreach (var (key, value) in Fingerprint())
+        {
+            checkpoint.RequireSame(key, value);
+        }
+
+        using (no_grad())
+        {
+            foreach (var (name, parameter) in _model.named_parameters())
+            {
+                parameter.copy_(checkpoint.Tensor(ParameterPrefix + name, parameter.shape));
+            }
+        }
+
+        OptimizerStateTensor.Restore(_optimizer, checkpoint.Tensor("optimizer"), path);
+        State.Random.set_state(checkpoint.Tensor("rng.prompts"));
+        _generator.Random.set_state(checkpoint.Tensor("rng.sampling"));
+        State.Iteration = (int)checkpoint.Int("iteration");
+        _guard.Consecutive = (int)checkpoint.Int("skipped_in_a_row");
+        State.Metrics.Clear();
+        State.Metrics.AddRange(checkpoint.FromJson<List<GrpoIterationMetrics>>("metrics"));
+    }
+
+    private const string Trainer = "grpo";
+    private const string ParameterPrefix = "model.";
+
+    /// <summary>Settings a resumed run must share with the run that wrote the checkpoint.</summary>
+    private IEnumerable<(string Key, string Value)> Fingerprint()
+    {
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        yield return ("Adaptive", _options.Adaptive.ToString());
+        yield return ("Seed", State.Seed.ToString(invariant));
+        yield return ("GroupSize", _options.GroupSize.ToString(invariant));
+        yield return ("PromptsPerIteration", _options.PromptsPerIteration.ToString(invariant));
+        yield return ("UpdatesPerBatch", _options.UpdatesPerBatch.ToString(invariant));
+        yield return ("Prompts", PromptFingerprint.Of(_prompts));
+    }
 
     /// <summary>log pi(token) of the completion tokens, [B, L], from one forward pass shifted once; and the logits.</summary>
     private (Tensor logp, Tensor logits) CompletionLogProbs(QwenForCausalLM model, Tensor ids, Tensor attention, long promptLength, long completionLength)

@@ -1,3 +1,4 @@
+using Adrpo.Tests.Infrastructure;
 using Adrpo.Generation;
 using Adrpo.Training;
 using Adrpo.Training.FlowMatching;
@@ -263,10 +264,5 @@ public sealed class AdrpoFlowMatchingTrainerTests
 
     private sealed class NoInput
     {
-    }
-
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

@@ -1,3 +1,4 @@
+using Adrpo.Tests.Infrastructure;
 using Adrpo.Generation;
 using Adrpo.Models.Language;
 using Adrpo.Rewards;
@@ -14,7 +15,7 @@ namespace Adrpo.Tests.Training.Language;
 [TestClass]
 public sealed class AdrpoGrpoTrainerTests
 {
-    private static readonly string[] TrainPrompts = { "hello", "hello world", "world", "12 worlds" };
+    internal static readonly string[] TrainPrompts = { "hello", "hello world", "world", "12 worlds" };
     private static readonly string[] HeldOutPrompts = { "wow", "hello 12" };
 
     private static readonly Lazy<string> TokenizerFolder = new(() =>
@@ -25,9 +26,9 @@ public sealed class AdrpoGrpoTrainerTests
         return folder;
     });
 
-    private static HuggingFaceTokenizer Tokenizer() => HuggingFaceTokenizer.FromPretrained(TokenizerFolder.Value);
+    internal static HuggingFaceTokenizer Tokenizer() => HuggingFaceTokenizer.FromPretrained(TokenizerFolder.Value);
 
-    private static QwenForCausalLM TinyModel() => new(new QwenConfig
+    internal static QwenForCausalLM TinyModel() => new(new QwenConfig
     {
         ModelType = "qwen3", VocabSize = 1280, HiddenSize = 32, IntermediateSize = 64, NumHiddenLayers = 2,
         NumAttentionHeads = 2, NumKeyValueHeads = 1, HeadDim = 16, MaxPositionEmbeddings = 256, RopeTheta = 10000,
@@ -36,13 +37,13 @@ public sealed class AdrpoGrpoTrainerTests
 
     /// <summary>Reward: how many ASCII letters the completion decodes to (most ids of the tiny model's vocabulary decode to
     /// nothing or to non-letters, so a random model scores about 0.3 per 6-token completion).</summary>
-    private static RewardModel LetterReward(MLContext context)
+    internal static RewardModel LetterReward(MLContext context)
     {
         var estimator = context.Transforms.CustomMapping<TextRow, ScoreRow>((input, output) => output.Score = input.Completion.Count(char.IsAsciiLetter), contractName: null);
         return new RewardModel(estimator.Fit(context.Data.LoadFromEnumerable(new List<TextRow>())), 1.0, "Score", "letters");
     }
 
-    private static IDataView Prompts(MLContext context, IEnumerable<string> prompts) =>
+    internal static IDataView Prompts(MLContext context, IEnumerable<string> prompts) =>
         context.Data.LoadFromEnumerable(prompts.Select(p => new PromptRow { Prompt = p }).ToList());
 
     private static AdrpoGrpoTrainer.Options Options(MLContext context, bool adaptive, int iterations) => new()
@@ -178,10 +179,5 @@ public sealed class AdrpoGrpoTrainerTests
     public sealed class ScoreRow
     {
         public float Score { get; set; }
-    }
-
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }
