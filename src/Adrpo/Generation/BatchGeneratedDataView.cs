@@ -26,6 +26,11 @@ internal sealed class BatchGeneratedDataView<TOut, TValue> : IDataView
     /// <param name="write">Writes a generated value into a column value (reusing its buffer where possible).</param>
     public BatchGeneratedDataView(IDataView input, DataViewSchema schema, string promptColumn, int batchSize, Func<IReadOnlyList<string>, long, TOut[]> generate, Func<TOut, TValue, TValue> write)
     {
+        if (batchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize (rows generated per batch) must be at least 1.");
+        }
+
         _input = input;
         Schema = schema;
         _promptColumn = promptColumn;

@@ -24,6 +24,7 @@ public sealed class CausalLanguageModelTransformer : ITransformer
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         Settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        settings.Validate();
     }
 
     /// <summary>The language model.</summary>
@@ -103,6 +104,8 @@ public sealed class CausalLanguageModelTransformer : ITransformer
     public void Save(string folder)
     {
         Directory.CreateDirectory(folder);
+        AtomicFile.RequireFileDestinations(new[] { QwenCheckpoint.ConfigFile, QwenCheckpoint.WeightsFile, HuggingFaceTokenizer.TokenizerFileName, HuggingFaceTokenizer.ConfigFileName, HuggingFaceTokenizer.ChatTemplateFileName, SettingsFileName }
+            .Select(name => Path.Combine(folder, name)).ToArray());
         Model.SavePretrained(folder);
         Tokenizer.Save(folder);
         AtomicFile.WriteAllText(Path.Combine(folder, SettingsFileName), JsonSerializer.Serialize(Settings, new JsonSerializerOptions { WriteIndented = true }));
@@ -111,8 +114,7 @@ public sealed class CausalLanguageModelTransformer : ITransformer
     /// <summary>Loads a folder written by <see cref="Save(string)"/> (or any Hugging Face Qwen folder; settings then default).</summary>
     public static CausalLanguageModelTransformer Load(string folder)
     {
-        var model = QwenForCausalLM.FromPretrained(folder);
-        var tokenizer = HuggingFaceTokenizer.FromPretrained(folder);
+        ArgumentException.ThrowIfNullOrEmpty(folder);
         string path = Path.Combine(folder, SettingsFileName);
         LanguageGenerationSettings settings = new();
         if (File.Exists(path))
@@ -120,13 +122,20 @@ public sealed class CausalLanguageModelTransformer : ITransformer
             try
             {
                 settings = JsonSerializer.Deserialize<LanguageGenerationSettings>(File.ReadAllText(path)) ?? settings;
+                settings.Validate();
             }
             catch (JsonException e)
             {
                 throw new InvalidDataException($"'{path}' is not valid generation settings JSON: {e.Message}", e);
             }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"'{path}' holds invalid generation settings: {e.Message}", e);
+            }
         }
 
+        var model = QwenForCausalLM.FromPretrained(folder);
+        var tokenizer = HuggingFaceTokenizer.FromPretrained(folder);
         return new CausalLanguageModelTransformer(model, tokenizer, settings);
     }
 }

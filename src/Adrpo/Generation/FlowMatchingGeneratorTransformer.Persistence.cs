@@ -24,6 +24,7 @@ public sealed partial class FlowMatchingGeneratorTransformer
         }
 
         Directory.CreateDirectory(folder);
+        AtomicFile.RequireFileDestinations(Path.Combine(folder, DitVelocityModel.WeightsFileName), Path.Combine(folder, DitVelocityModel.ConfigFileName), Path.Combine(folder, GenerationConfigFileName));
         if (dit.HasAdapters)
         {
             dit.MergeAdapters();
@@ -50,10 +51,15 @@ public sealed partial class FlowMatchingGeneratorTransformer
         try
         {
             settings = JsonSerializer.Deserialize<GenerationSettings>(File.ReadAllText(path)) ?? throw new InvalidDataException($"'{path}' is empty.");
+            settings.Validate();
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"'{path}' is not valid generation settings JSON: {e.Message}", e);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"'{path}' holds invalid generation settings: {e.Message}", e);
         }
 
         var model = DitVelocityModel.Load(folder);

@@ -24,6 +24,7 @@ public sealed partial class FlowMatchingGeneratorTransformer : ITransformer
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(textEncoder);
         ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
         if (generator.ConditionDimension != textEncoder.Dimension)
         {
             throw new ArgumentException($"The generator expects {generator.ConditionDimension}-d conditions, but the text encoder produces {textEncoder.Dimension}-d embeddings.", nameof(textEncoder));

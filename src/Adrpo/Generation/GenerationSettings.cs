@@ -36,6 +36,26 @@ public sealed record GenerationSettings
     [JsonPropertyName("seed")]
     public int Seed { get; init; }
 
+    /// <summary>Checks every field; the exception's parameter name is the field's JSON key.</summary>
+    /// <exception cref="ArgumentException">A field is invalid; the message names it and what is expected.</exception>
+    internal void Validate()
+    {
+        Require(!string.IsNullOrWhiteSpace(PromptColumnName), "prompt_column", $"is '{PromptColumnName}'; expected the name of the input column holding the prompts");
+        Require(!string.IsNullOrWhiteSpace(OutputColumnName), "output_column", $"is '{OutputColumnName}'; expected the name of the generated column");
+        Require(Enum.IsDefined(Solver), "solver", $"is {Solver}; expected one of {string.Join(", ", Enum.GetNames<OdeSolver>())}");
+        Require(OdeSteps >= 1, "ode_steps", $"is {OdeSteps}; expected at least 1");
+        Require(GuidanceScale >= 0 && double.IsFinite(GuidanceScale), "guidance_scale", $"is {GuidanceScale}; expected zero or a positive finite number (1 = no guidance)");
+        Require(BatchSize >= 1, "batch_size", $"is {BatchSize}; expected at least 1");
+    }
+
+    private static void Require(bool condition, string field, string problem)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException($"Generation setting '{field}' {problem}.", field);
+        }
+    }
+
     internal static GenerationSettings From(AdrpoFlowMatchingTrainer.Options options, int seed) => new()
     {
         PromptColumnName = options.PromptColumnName,

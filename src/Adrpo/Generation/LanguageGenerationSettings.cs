@@ -50,6 +50,28 @@ public sealed record LanguageGenerationSettings
     [JsonPropertyName("seed")]
     public int Seed { get; init; }
 
+    /// <summary>Checks every field; the exception's parameter name is the field's JSON key.</summary>
+    /// <exception cref="ArgumentException">A field is invalid; the message names it and what is expected.</exception>
+    internal void Validate()
+    {
+        Require(!string.IsNullOrWhiteSpace(PromptColumnName), "prompt_column", $"is '{PromptColumnName}'; expected the name of the input column holding the prompts");
+        Require(!string.IsNullOrWhiteSpace(OutputColumnName), "output_column", $"is '{OutputColumnName}'; expected the name of the completion column");
+        Require(MaxNewTokens >= 1, "max_new_tokens", $"is {MaxNewTokens}; expected at least 1");
+        Require(MaxPromptTokens >= 1, "max_prompt_tokens", $"is {MaxPromptTokens}; expected at least 1");
+        Require(Temperature >= 0 && double.IsFinite(Temperature), "temperature", $"is {Temperature}; expected zero (greedy) or a positive finite number");
+        Require(TopK >= 0, "top_k", $"is {TopK}; expected zero (off) or positive");
+        Require(TopP > 0 && TopP <= 1, "top_p", $"is {TopP}; expected a value in (0, 1]");
+        Require(BatchSize >= 1, "batch_size", $"is {BatchSize}; expected at least 1");
+    }
+
+    private static void Require(bool condition, string field, string problem)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException($"Generation setting '{field}' {problem}.", field);
+        }
+    }
+
     internal static LanguageGenerationSettings From(AdrpoGrpoTrainer.Options o, int seed) => new()
     {
         PromptColumnName = o.PromptColumnName,

@@ -83,6 +83,8 @@ public static class SafeTensorsFile
             throw new DirectoryNotFoundException($"Cannot save '{full}': folder '{folder}' does not exist.");
         }
 
+        AtomicFile.RequireFileDestinations(full);
+
         var names = tensors.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
         var blobs = new List<byte[]>(names.Count);
         using var header = new MemoryStream();
@@ -105,7 +107,7 @@ public static class SafeTensorsFile
             {
                 if (string.IsNullOrEmpty(name) || name == "__metadata__")
                 {
-                    throw new ArgumentException($"Tensor name '{name}' is not allowed in safetensors.", nameof(tensors));
+                    throw new ArgumentException($"Tensor name '{name}' is not allowed in safetensors; expected a non-empty name other than '__metadata__' (nothing was written).", nameof(tensors));
                 }
 
                 var tensor = tensors[name];
@@ -290,7 +292,7 @@ public static class SafeTensorsFile
         long begin = offsets[0], end = offsets[1];
         if (begin < 0 || end < begin || end > dataLength)
         {
-            throw Corrupt(path, $"tensor '{name}' has data_offsets [{begin}, {end}] outside the {dataLength} data bytes");
+            throw Corrupt(path, $"tensor '{name}' has data_offsets [{begin}, {end}] outside the {dataLength} data bytes; expected 0 <= begin <= end <= {dataLength} (is the file truncated?)");
         }
 
         if (elements > long.MaxValue / elementSize || end - begin != elements * elementSize)

@@ -31,6 +31,7 @@ public sealed partial class DitVelocityModel
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         Directory.CreateDirectory(folder);
+        AtomicFile.RequireFileDestinations(Path.Combine(folder, WeightsFileName), Path.Combine(folder, ConfigFileName));
         var (tensors, owned) = ExportStateDict();
         try
         {
@@ -50,7 +51,8 @@ public sealed partial class DitVelocityModel
     public static DitVelocityModel Load(string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
-        var config = ReadConfig(Path.Combine(folder, ConfigFileName));
+        string configPath = Path.Combine(folder, ConfigFileName);
+        var config = ReadConfig(configPath);
         string weightsPath = Path.Combine(folder, WeightsFileName);
         var model = new DitVelocityModel(config, new Generator(0)); // every weight is overwritten below
         try
@@ -60,6 +62,11 @@ public sealed partial class DitVelocityModel
             try
             {
                 StrictStateDict.Copy(expected, tensors, weightsPath);
+            }
+            catch (InvalidDataException e)
+            {
+                // The expected keys and shapes come from config.json: say so, since either file may be the wrong one.
+                throw new InvalidDataException($"{e.Message} (The model was built from '{configPath}'; the weights must match that config.)", e);
             }
             finally
             {

@@ -101,6 +101,7 @@ internal static class QwenCheckpoint
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         Directory.CreateDirectory(folder);
+        AtomicFile.RequireFileDestinations(Path.Combine(folder, WeightsFile), Path.Combine(folder, ConfigFile));
         var config = QwenConfig.Parse(lm.Config.ToJson());
         config.TorchDtype = DTypeName(lm.DType);
         var metadata = new Dictionary<string, string> { ["format"] = "pt" };

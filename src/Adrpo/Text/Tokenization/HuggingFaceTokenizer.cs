@@ -1,6 +1,7 @@
 using System.Collections.ObjectModel;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Adrpo.Persistence;
 using Microsoft.ML.Tokenizers;
 
 namespace Adrpo.Text.Tokenization;
@@ -82,6 +83,7 @@ public sealed class HuggingFaceTokenizer
         }
 
         VocabularySize = _idToToken.Count;
+        MaxTokenId = _idToToken.Keys.Max();
         foreach (int id in _prefixIds.Concat(_suffixIds))
         {
             if (!_idToToken.ContainsKey(id))
@@ -122,6 +124,9 @@ public sealed class HuggingFaceTokenizer
 
     /// <summary>The number of distinct token ids: the BPE vocabulary plus added tokens (Hugging Face's <c>len(tokenizer)</c>).</summary>
     public int VocabularySize { get; }
+
+    /// <summary>The largest id any token has; ids need not be contiguous, so it can exceed <see cref="VocabularySize"/> - 1.</summary>
+    internal int MaxTokenId { get; }
 
     /// <summary>The id of <c>tokenizer_config.json</c>'s <c>bos_token</c>; null without a configuration or when it is null.</summary>
     public int? BosTokenId { get; }
@@ -245,6 +250,7 @@ public sealed class HuggingFaceTokenizer
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         Directory.CreateDirectory(folder);
+        AtomicFile.RequireFileDestinations(Path.Combine(folder, TokenizerFileName), Path.Combine(folder, ConfigFileName), Path.Combine(folder, ChatTemplateFileName));
         WriteAtomically(Path.Combine(folder, TokenizerFileName), _tokenizerJson);
         if (_configJson is not null)
         {

@@ -154,7 +154,7 @@ public sealed partial class AdrpoGrpoTrainer
                 throw new ArgumentNullException(nameof(Tokenizer), "Options.Tokenizer is required.");
             }
 
-            Require(Tokenizer.VocabularySize <= Model.Config.VocabSize, nameof(Tokenizer), $"has {Tokenizer.VocabularySize} tokens but the model's vocabulary has {Model.Config.VocabSize}");
+            Require(Tokenizer.VocabularySize <= Model.Config.VocabSize && Tokenizer.MaxTokenId < Model.Config.VocabSize, nameof(Tokenizer), $"has {Tokenizer.VocabularySize} tokens with ids up to {Tokenizer.MaxTokenId}, but the model's vocabulary has {Model.Config.VocabSize} rows; expected every token id below {Model.Config.VocabSize}");
             Require(RewardModels.Count > 0, nameof(RewardModels), "needs at least one reward model");
             Require(GroupSize >= 2, nameof(GroupSize), $"is {GroupSize}; GRPO needs at least 2 completions per prompt");
             Require(PromptsPerIteration >= 1, nameof(PromptsPerIteration), $"is {PromptsPerIteration}; expected at least 1");
@@ -181,6 +181,10 @@ public sealed partial class AdrpoGrpoTrainer
             Require(CheckpointPath is null || !string.IsNullOrWhiteSpace(CheckpointPath), nameof(CheckpointPath), "is blank; expected a file path or null (no checkpoints)");
             Require(CheckpointPath is null || !Directory.Exists(CheckpointPath), nameof(CheckpointPath), $"is the folder '{CheckpointPath}'; expected a file path such as '{Path.Combine(CheckpointPath ?? ".", "checkpoint.safetensors")}'");
             Require(MaxConsecutiveSkippedSteps >= 1, nameof(MaxConsecutiveSkippedSteps), $"is {MaxConsecutiveSkippedSteps}; expected at least 1");
+            Require(Enum.IsDefined(AdvantageScaling), nameof(AdvantageScaling), $"is {AdvantageScaling}; expected one of {string.Join(", ", Enum.GetNames<AdvantageScaling>())}");
+            Require(Enum.IsDefined(LossAggregation), nameof(LossAggregation), $"is {LossAggregation}; expected one of {string.Join(", ", Enum.GetNames<LossAggregation>())}");
+            Require(Enum.IsDefined(Schedule), nameof(Schedule), $"is {Schedule}; expected one of {string.Join(", ", Enum.GetNames<LearningRateSchedule>())}");
+            Require(MetricsCsvPath is null || (!string.IsNullOrWhiteSpace(MetricsCsvPath) && !Directory.Exists(MetricsCsvPath)), nameof(MetricsCsvPath), $"is '{MetricsCsvPath}'; expected null or the path of a CSV file (not a folder)");
         }
 
         private static void Require(bool condition, string option, string problem)
