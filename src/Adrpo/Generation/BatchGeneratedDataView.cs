@@ -4,9 +4,10 @@ using Microsoft.ML.Data;
 namespace Adrpo.Generation;
 
 /// <summary>
-/// The lazy result of a generating transformer (images or completions): the input's columns plus one generated
-/// column. A cursor reads prompts ahead with a second input cursor, generates a batch, and serves the rows one by
-/// one; nothing is generated when the output column is not requested.
+/// The lazy result of a generating transformer (images or completions): the input's columns plus one or more
+/// generated columns, all written from the same generated value of a row. A cursor reads prompts ahead with a
+/// second input cursor, generates a batch, and serves the rows one by one; nothing is generated when no generated
+/// column is requested.
 /// </summary>
 /// <typeparam name="TOut">The generated value of one row (float[] for images, string for completions).</typeparam>
 /// <typeparam name="TValue">The ML.NET representation of the column (VBuffer&lt;float&gt;, ReadOnlyMemory&lt;char&gt;).</typeparam>
@@ -16,7 +17,7 @@ internal sealed class BatchGeneratedDataView<TOut, TValue> : IDataView
     private readonly string _promptColumn;
     private readonly int _batchSize;
     private readonly Func<IReadOnlyList<string>, long, TOut[]> _generate;
-    private readonly Func<TOut, TValue, TValue> _write;
+    private readonly IReadOnlyList<Func<TOut, TValue, TValue>> _writers;
 
     /// <param name="input">The input rows.</param>
     /// <param name="schema">The input schema plus the generated column, last.</param>
@@ -25,6 +26,17 @@ internal sealed class BatchGeneratedDataView<TOut, TValue> : IDataView
     /// <param name="generate">Generates the rows of a batch from their prompts and the index of the batch's first row.</param>
     /// <param name="write">Writes a generated value into a column value (reusing its buffer where possible).</param>
     public BatchGeneratedDataView(IDataView input, DataViewSchema schema, string promptColumn, int batchSize, Func<IReadOnlyList<string>, long, TOut[]> generate, Func<TOut, TValue, TValue> write)
+        : this(input, schema, promptColumn, batchSize, generate, new[] { write })
+    {
+    }
+
+    /// <param name="input">The input rows.</param>
+    /// <param name="schema">The input schema plus the generated columns, last, in the order of <paramref name="writers"/>.</param>
+    /// <param name="promptColumn">The prompt column of the input.</param>
+    /// <param name="batchSize">Rows generated per batch.</param>
+    /// <param name="generate">Generates the rows of a batch from their prompts and the index of the batch's first row.</param>
+    /// <param name="writers">Per generated column: writes a row's generated value into a column value (reusing its buffer where possible).</param>
+    public BatchGeneratedDataView(IDataView input, DataViewSchema schema, string promptColumn, int batchSize, Func<IReadOnlyList<string>, long, TOut[]> generate, IReadOnlyList<Func<TOut, TValue, TValue>> writers)
     {
         if (batchSize < 1)
         {
@@ -36,23 +48,25 @@ internal sealed class BatchGeneratedDataView<TOut, TValue> : IDataView
         _promptColumn = promptColumn;
         _batchSize = batchSize;
         _generate = generate;
-        _write = write;
+        _writers = writers;
     }
 
     public bool CanShuffle => false;
 
     public DataViewSchema Schema { get; }
 
-    /// <summary>Index of the generated column: the input's columns come first, unchanged.</summary>
-    private int OutputIndex => Schema.Count - 1;
+    /// <summary>Index of the first generated column: the input's columns come first, unchanged.</summary>
+    private int FirstOutputIndex => Schema.Count - _writers.Count;
+
+    private bool IsOutput(int index) => index >= FirstOutputIndex;
 
     public long? GetRowCount() => _input.GetRowCount();
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
         var needed = columnsNeeded.ToList();
-        bool generate = needed.Any(c => c.Index == OutputIndex);
-        var inputNeeded = needed.Where(c => c.Index != OutputIndex).Select(c => _input.Schema[c.Index]).ToList();
+        bool generate = needed.Any(c => IsOutput(c.Index));
+        var inputNeeded = needed.Where(c => !IsOutput(c.Index)).Select(c => _input.Schema[c.Index]).ToList();
         var main = _input.GetRowCursor(inputNeeded);
         if (!generate)
         {
@@ -96,7 +110,7 @@ internal sealed class BatchGeneratedDataView<TOut, TValue> : IDataView
         public override ValueGetter<DataViewRowId> GetIdGetter() => _main.GetIdGetter();
 
         public override bool IsColumnActive(DataViewSchema.Column column) =>
-            column.Index == _view.OutputIndex ? _lookahead is not null : _main.IsColumnActive(_main.Schema[column.Index]);
+            _view.IsOutput(column.Index) ? _lookahead is not null : _main.IsColumnActive(_main.Schema[column.Index]);
 
         public override bool MoveNext()
         {
@@ -115,7 +129,7 @@ internal sealed class BatchGeneratedDataView<TOut, TValue> : IDataView
 
         public override ValueGetter<TRequested> GetGetter<TRequested>(DataViewSchema.Column column)
         {
-            if (column.Index != _view.OutputIndex)
+            if (!_view.IsOutput(column.Index))
             {
                 return _main.GetGetter<TRequested>(_main.Schema[column.Index]);
             }
@@ -130,7 +144,8 @@ internal sealed class BatchGeneratedDataView<TOut, TValue> : IDataView
                 throw new InvalidOperationException($"Column '{column.Name}' holds {typeof(TValue).Name}, not {typeof(TRequested).Name}.");
             }
 
-            ValueGetter<TValue> getter = (ref TValue value) => value = _view._write(_batch[Position - _batchStart], value);
+            var write = _view._writers[column.Index - _view.FirstOutputIndex];
+            ValueGetter<TValue> getter = (ref TValue value) => value = write(_batch[Position - _batchStart], value);
             return (ValueGetter<TRequested>)(Delegate)getter;
         }
 

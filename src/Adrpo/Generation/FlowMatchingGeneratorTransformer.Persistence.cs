@@ -35,7 +35,10 @@ public sealed partial class FlowMatchingGeneratorTransformer
         AtomicFile.WriteAllText(Path.Combine(folder, GenerationConfigFileName), JsonSerializer.Serialize(Settings, new JsonSerializerOptions { WriteIndented = true }));
     }
 
-    /// <summary>Loads a generator saved by <see cref="Save(string)"/>.</summary>
+    /// <summary>
+    /// Loads a generator saved by <see cref="Save(string)"/>. Settings missing from the file take their defaults
+    /// (a file written before <see cref="GenerationSettings.SamplesPerPrompt"/> existed loads with one sample per prompt).
+    /// </summary>
     /// <param name="folder">The folder.</param>
     /// <param name="textEncoder">The prompt encoder the generator was trained with (e.g. <see cref="MiniLmTextEncoder"/>).</param>
     public static FlowMatchingGeneratorTransformer Load(string folder, ITextEncoder textEncoder)

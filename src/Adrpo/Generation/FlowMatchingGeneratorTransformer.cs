@@ -9,10 +9,18 @@ namespace Adrpo.Generation;
 
 /// <summary>
 /// The fine-tuned generator as an ML.NET transformer: <see cref="Transform"/> adds a column holding one generated
-/// sample per row (a Single vector shaped like the generator's sample, values in [-1, 1]). Generation is lazy and
-/// batched: samples are produced only when a cursor reaches the rows and the output column is requested.
-/// Row i always starts from the same noise, so a transform is reproducible.
+/// sample per row (a Single vector shaped like the generator's sample, values in [-1, 1]) and, when
+/// <see cref="GenerationSettings.SamplesPerPrompt"/> N is above 1, a second column holding all N samples of the row
+/// (dimensions [N, C, H, W]; the first column then holds sample 0). Generation is lazy and batched: samples are
+/// produced only when a cursor reaches the rows and a generated column is requested. Sample j of row i always
+/// starts from the same noise, whatever the batch size, so a transform is reproducible.
 /// </summary>
+/// <remarks>
+/// N samples per prompt are columns, not N output rows: an ML.NET transformer keeps its input's rows (cursors,
+/// row ids and the input columns stay aligned), and a fixed-size [N, C, H, W] vector keeps each prompt's group
+/// together for group metrics. The [C, H, W] column stays for every N so that reward models, exporters and
+/// pipelines written for one image per row are unaffected by N.
+/// </remarks>
 public sealed partial class FlowMatchingGeneratorTransformer : ITransformer
 {
     /// <summary>Wraps a generator (fine-tuned or not, e.g. the reference model for comparison) as a transformer.</summary>
@@ -41,14 +49,24 @@ public sealed partial class FlowMatchingGeneratorTransformer : ITransformer
     /// <summary>The frozen prompt encoder.</summary>
     public ITextEncoder TextEncoder { get; }
 
-    /// <summary>Generation settings (columns, solver, steps, guidance, batch size, seed).</summary>
+    /// <summary>Generation settings (columns, solver, steps, guidance, batch size, seed, samples per prompt).</summary>
     public GenerationSettings Settings { get; }
 
     /// <summary>False: rows are generated in batches, which a row-to-row mapper cannot do.</summary>
     public bool IsRowToRowMapper => false;
 
-    /// <summary>The output column's type.</summary>
+    /// <summary>The type of <see cref="GenerationSettings.OutputColumnName"/>: one sample (sample 0), dimensions [C, H, W].</summary>
     public VectorDataViewType OutputType => new(NumberDataViewType.Single, Generator.SampleShape.Select(d => (int)d).ToArray());
+
+    /// <summary>
+    /// The type of <see cref="GenerationSettings.SamplesColumnName"/>: all N samples of a row, dimensions [N, C, H, W],
+    /// sample j at offset j * C * H * W; null when <see cref="GenerationSettings.SamplesPerPrompt"/> is 1 (no such column).
+    /// </summary>
+    public VectorDataViewType? SamplesType => Settings.SamplesPerPrompt > 1
+        ? new(NumberDataViewType.Single, Generator.SampleShape.Select(d => (int)d).Prepend(Settings.SamplesPerPrompt).ToArray())
+        : null;
+
+    private int SampleSize => (int)Generator.SampleShape.Aggregate(1L, (a, b) => a * b);
 
     /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
@@ -58,6 +76,11 @@ public sealed partial class FlowMatchingGeneratorTransformer : ITransformer
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
         builder.AddColumn(Settings.OutputColumnName, OutputType);
+        if (SamplesType is { } samplesType)
+        {
+            builder.AddColumn(Settings.SamplesColumnName, samplesType);
+        }
+
         return builder.ToSchema();
     }
 
@@ -65,10 +88,22 @@ public sealed partial class FlowMatchingGeneratorTransformer : ITransformer
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new BatchGeneratedDataView<float[], VBuffer<float>>(input, GetOutputSchema(input.Schema), Settings.PromptColumnName, Settings.BatchSize, GenerateBatch, WriteImage);
+        int samplesPerPrompt = Settings.SamplesPerPrompt;
+        int sampleSize = SampleSize;
+
+        // A row's generated value holds its N samples one after the other: the first column copies sample 0, the
+        // second (N > 1 only) all of them. Whole prompts per batch, BatchSize samples per forward pass at most.
+        var writers = new List<Func<float[], VBuffer<float>, VBuffer<float>>> { (samples, value) => WriteImage(samples.AsSpan(0, sampleSize), value) };
+        if (samplesPerPrompt > 1)
+        {
+            writers.Add((samples, value) => WriteImage(samples, value));
+        }
+
+        int promptsPerBatch = Math.Max(1, Settings.BatchSize / samplesPerPrompt);
+        return new BatchGeneratedDataView<float[], VBuffer<float>>(input, GetOutputSchema(input.Schema), Settings.PromptColumnName, promptsPerBatch, (prompts, firstRow) => GenerateRows(prompts, firstRow, samplesPerPrompt), writers);
     }
 
-    private static VBuffer<float> WriteImage(float[] sample, VBuffer<float> value)
+    private static VBuffer<float> WriteImage(ReadOnlySpan<float> sample, VBuffer<float> value)
     {
         var editor = VBufferEditor.Create(ref value, sample.Length);
         sample.CopyTo(editor.Values);
@@ -87,43 +122,128 @@ public sealed partial class FlowMatchingGeneratorTransformer : ITransformer
         throw new NotSupportedException($"ML.NET's model zip cannot hold third-party transformers. Save the generator with {nameof(FlowMatchingGeneratorTransformer)}.{nameof(Save)}(folder) and load it with {nameof(FlowMatchingGeneratorTransformer)}.{nameof(Load)}(folder, textEncoder).");
 
     /// <summary>Generates one sample per prompt, with the noise of rows <paramref name="firstRow"/>, firstRow + 1, ...</summary>
-    /// <returns>One float array (C*H*W values in [-1, 1]) per prompt.</returns>
+    /// <returns>One float array (C*H*W values in [-1, 1]) per prompt: sample 0 of each row, whatever <see cref="GenerationSettings.SamplesPerPrompt"/>.</returns>
     public float[][] Generate(IReadOnlyList<string> prompts, long firstRow = 0)
     {
         ArgumentNullException.ThrowIfNull(prompts);
-        var result = new List<float[]>(prompts.Count);
-        for (int start = 0; start < prompts.Count; start += Settings.BatchSize)
-        {
-            var batch = prompts.Skip(start).Take(Settings.BatchSize).ToList();
-            result.AddRange(GenerateBatch(batch, firstRow + start));
-        }
-
-        return result.ToArray();
+        return GenerateRows(prompts, firstRow, 1);
     }
 
-    internal float[][] GenerateBatch(IReadOnlyList<string> prompts, long firstRow)
+    /// <summary>
+    /// Generates <paramref name="samplesPerPrompt"/> samples per prompt; prompt i is row <paramref name="firstRow"/> + i,
+    /// so its samples are those of <see cref="Transform"/> for that row (sample 0 is what <see cref="Generate"/> returns).
+    /// </summary>
+    /// <param name="prompts">The prompts.</param>
+    /// <param name="samplesPerPrompt">Samples per prompt, N; at least 1. Independent of <see cref="GenerationSettings.SamplesPerPrompt"/>.</param>
+    /// <param name="firstRow">Row index of the first prompt (selects the noise).</param>
+    /// <returns>
+    /// Indexed [prompt][sample]: <c>result[i][j]</c> is sample j of prompt i, a float array of C*H*W values in [-1, 1].
+    /// Flatten with <c>SelectMany</c> for a prompt-major list (all samples of prompt 0, then of prompt 1, ...).
+    /// </returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="samplesPerPrompt"/> is below 1.</exception>
+    public float[][][] GenerateSamples(IReadOnlyList<string> prompts, int samplesPerPrompt, long firstRow = 0)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentOutOfRangeException.ThrowIfLessThan(samplesPerPrompt, 1);
+        int size = SampleSize;
+        return GenerateRows(prompts, firstRow, samplesPerPrompt)
+            .Select(row => Enumerable.Range(0, samplesPerPrompt).Select(j => row.AsSpan(j * size, size).ToArray()).ToArray())
+            .ToArray();
+    }
+
+    /// <summary>
+    /// Generates the samples of rows firstRow, firstRow + 1, ... in forward passes of at most
+    /// <see cref="GenerationSettings.BatchSize"/> samples, taken in (row, sample) order.
+    /// </summary>
+    /// <returns>Per row, its <paramref name="samplesPerPrompt"/> samples one after the other (N * C * H * W values).</returns>
+    internal float[][] GenerateRows(IReadOnlyList<string> prompts, long firstRow, int samplesPerPrompt)
+    {
+        int size = SampleSize;
+        var rows = new float[prompts.Count][];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            rows[i] = new float[samplesPerPrompt * size];
+        }
+
+        long total = (long)prompts.Count * samplesPerPrompt;
+        for (long start = 0; start < total; start += Settings.BatchSize)
+        {
+            int count = (int)Math.Min(Settings.BatchSize, total - start);
+            float[] pass = GeneratePass(prompts, firstRow, samplesPerPrompt, start, count);
+            for (int k = 0; k < count; k++)
+            {
+                long at = start + k;
+                Array.Copy(pass, (long)k * size, rows[at / samplesPerPrompt], (at % samplesPerPrompt) * size, size);
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>One forward pass: samples start .. start + count - 1 of the (row, sample) sequence.</summary>
+    /// <returns>The samples, flattened (count * C * H * W values).</returns>
+    private float[] GeneratePass(IReadOnlyList<string> prompts, long firstRow, int samplesPerPrompt, long start, int count)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         Generator.SetTraining(false);
-        var conditions = TextEncoder.Encode(prompts);
-        var noise = cat(Enumerable.Range(0, prompts.Count).Select(i => RowNoise(firstRow + i)).ToList(), 0);
-        var shape = new[] { (long)prompts.Count }.Concat(Generator.SampleShape).ToArray();
+        int firstIndex = (int)(start / samplesPerPrompt);
+        int lastIndex = (int)((start + count - 1) / samplesPerPrompt);
+        var passPrompts = new List<string>(lastIndex - firstIndex + 1);
+        var noises = new List<Tensor>(count);
+        var conditionRows = new long[count];
+        for (int i = firstIndex, k = 0; i <= lastIndex; i++)
+        {
+            passPrompts.Add(prompts[i]);
+            int from = (int)Math.Max(0, start - ((long)i * samplesPerPrompt));
+            int to = (int)Math.Min(samplesPerPrompt, start + count - ((long)i * samplesPerPrompt));
+            noises.AddRange(RowNoise(firstRow + i, from, to - from));
+            for (int j = from; j < to; j++)
+            {
+                conditionRows[k++] = i - firstIndex;
+            }
+        }
+
+        var conditions = TextEncoder.Encode(passPrompts);
+        if (samplesPerPrompt > 1)
+        {
+            conditions = conditions.index_select(0, tensor(conditionRows, device: conditions.device));
+        }
+
+        var noise = cat(noises, 0);
+        var shape = new[] { (long)count }.Concat(Generator.SampleShape).ToArray();
         var unconditional = zeros_like(conditions);
         Tensor Velocity(Tensor x, Tensor t) => Settings.GuidanceScale == 1.0
             ? Generator.Forward(x, t, conditions)
             : Sampling.FlowOdeSampler.Guide(Generator.Forward(x, t, conditions), Generator.Forward(x, t, unconditional), Settings.GuidanceScale);
         var samples = Sampling.FlowOdeSampler.Sample(Velocity, noise.reshape(shape), Settings.OdeSteps, Settings.Solver);
-        using var flat = samples.reshape(prompts.Count, -1).cpu().contiguous();
-        float[] all = flat.data<float>().ToArray();
-        int width = (int)flat.shape[1];
-        return Enumerable.Range(0, prompts.Count).Select(i => all.AsSpan(i * width, width).ToArray()).ToArray();
+        using var flat = samples.reshape(count, -1).cpu().contiguous();
+        return flat.data<float>().ToArray();
     }
 
-    private Tensor RowNoise(long row)
+    /// <summary>
+    /// The starting noise of samples <paramref name="from"/> .. from + count - 1 of a row. Each row has its own
+    /// random stream, and sample j is its (j + 1)-th draw of one sample, so the noise of (row, j) is the same whatever
+    /// the batch size, the cursor or the number of samples per prompt; sample 0 is the noise of the one-sample design.
+    /// </summary>
+    private List<Tensor> RowNoise(long row, int from, int count)
     {
-        // One generator per row: the same row gets the same noise whatever the batch size or cursor.
-        var generator = new Generator(unchecked(((ulong)(uint)Settings.Seed * 1_000_003UL) + (ulong)row));
-        return randn(new[] { 1L }.Concat(Generator.SampleShape).ToArray(), generator: generator);
+        using var generator = new Generator(unchecked(((ulong)(uint)Settings.Seed * 1_000_003UL) + (ulong)row));
+        var shape = new[] { 1L }.Concat(Generator.SampleShape).ToArray();
+        var noise = new List<Tensor>(count);
+        for (int j = 0; j < from + count; j++)
+        {
+            var draw = randn(shape, generator: generator);
+            if (j >= from)
+            {
+                noise.Add(draw);
+            }
+            else
+            {
+                draw.Dispose();
+            }
+        }
+
+        return noise;
     }
 }

@@ -7,11 +7,12 @@ namespace Adrpo.Generation;
 /// <summary>How a <see cref="FlowMatchingGeneratorTransformer"/> generates; saved as <c>generation_config.json</c>.</summary>
 public sealed record GenerationSettings
 {
+
     /// <summary>Input column holding the prompts.</summary>
     [JsonPropertyName("prompt_column")]
     public string PromptColumnName { get; init; } = "Prompt";
 
-    /// <summary>Output column of the generated samples.</summary>
+    /// <summary>Output column of the generated sample (sample 0 when <see cref="SamplesPerPrompt"/> &gt; 1), a Single vector [C, H, W].</summary>
     [JsonPropertyName("output_column")]
     public string OutputColumnName { get; init; } = "Image";
 
@@ -28,13 +29,45 @@ public sealed record GenerationSettings
     [JsonPropertyName("guidance_scale")]
     public double GuidanceScale { get; init; } = 1.0;
 
-    /// <summary>Rows generated per batch.</summary>
+    /// <summary>
+    /// Samples generated per forward pass (at least 1). With one sample per prompt this is the number of rows per
+    /// batch; with <see cref="SamplesPerPrompt"/> = N, a batch holds max(1, BatchSize / N) prompts, and a prompt's
+    /// N samples are split over several passes when N exceeds BatchSize. The batch size never changes the samples.
+    /// </summary>
+    /// <remarks>Checked (at least 1) when a transformer is built or loaded.</remarks>
     [JsonPropertyName("batch_size")]
     public int BatchSize { get; init; } = 16;
 
     /// <summary>Seed of the starting noise; row i of every Transform uses the same noise, so output is reproducible.</summary>
     [JsonPropertyName("seed")]
     public int Seed { get; init; }
+
+    /// <summary>
+    /// Samples generated per prompt (input row), N; at least 1, default 1. Sample j of row i starts from the
+    /// (j + 1)-th noise draw of row i's own random stream (seeded by <see cref="Seed"/> and i), so it depends only
+    /// on (seed, i, j): not on the batch size, the cursor, or N itself. Sample 0 is therefore the sample a
+    /// one-sample generator produces for the row, and the first M samples of an N-sample generator are those of an
+    /// M-sample one.
+    /// </summary>
+    /// <remarks>
+    /// The row count never changes. <see cref="OutputColumnName"/> always holds sample 0 as a [C, H, W] vector, so
+    /// reward models and other consumers of one image per row work for any N; when N &gt; 1 the transformer also
+    /// adds <see cref="SamplesColumnName"/>, a [N, C, H, W] vector holding all N samples (sample j at offset
+    /// j * C * H * W). Files saved before this setting existed load with N = 1. A fine-tuned transformer
+    /// <c>t</c> generates N samples as
+    /// <c>new FlowMatchingGeneratorTransformer(t.Generator, t.TextEncoder, t.Settings with { SamplesPerPrompt = N })</c>.
+    /// Checked (at least 1) when a transformer is built or loaded.
+    /// </remarks>
+    [JsonPropertyName("samples_per_prompt")]
+    public int SamplesPerPrompt { get; init; } = 1;
+
+    /// <summary>
+    /// Output column of all samples of a row, a Single vector with dimensions [N, C, H, W]; added only when
+    /// <see cref="SamplesPerPrompt"/> is above 1, and then it must differ from <see cref="OutputColumnName"/>.
+    /// Default "Images".
+    /// </summary>
+    [JsonPropertyName("samples_column")]
+    public string SamplesColumnName { get; init; } = "Images";
 
     /// <summary>Checks every field; the exception's parameter name is the field's JSON key.</summary>
     /// <exception cref="ArgumentException">A field is invalid; the message names it and what is expected.</exception>
@@ -46,6 +79,8 @@ public sealed record GenerationSettings
         Require(OdeSteps >= 1, "ode_steps", $"is {OdeSteps}; expected at least 1");
         Require(GuidanceScale >= 0 && double.IsFinite(GuidanceScale), "guidance_scale", $"is {GuidanceScale}; expected zero or a positive finite number (1 = no guidance)");
         Require(BatchSize >= 1, "batch_size", $"is {BatchSize}; expected at least 1");
+        Require(SamplesPerPrompt >= 1, "samples_per_prompt", $"is {SamplesPerPrompt}; expected at least 1");
+        Require(SamplesPerPrompt == 1 || (!string.IsNullOrWhiteSpace(SamplesColumnName) && SamplesColumnName != OutputColumnName), "samples_column", $"is '{SamplesColumnName}'; expected a column name other than output_column ('{OutputColumnName}')");
     }
 
     private static void Require(bool condition, string field, string problem)
@@ -65,5 +100,7 @@ public sealed record GenerationSettings
         GuidanceScale = options.GuidanceScale,
         BatchSize = options.GenerationBatchSize,
         Seed = seed,
+        SamplesPerPrompt = options.GenerationSamplesPerPrompt,
+        SamplesColumnName = options.GenerationSamplesColumnName,
     };
 }

@@ -101,7 +101,7 @@ public sealed partial class BadInputMatrixTests
         var ml = new MLContext(seed: 1);
         var reward = ImageReward<FloatScore>(ml, (i, o) => o.Score = float.NaN, "nan");
         Expect<InvalidOperationException>("fm-reward-nan", () => FitFlow(ml, FlowOptions(ml, reward)),
-            "every reward was NaN or infinite", "check the reward models");
+            "every reward was NaN or infinite", "reward model 0 ('nan') returned 4 of 4 non-finite scores", "expected finite scores");
     }
 
     [TestMethod]
@@ -112,6 +112,47 @@ public sealed partial class BadInputMatrixTests
         options.TextEncoder = new ZeroEncoder(8);
         Expect<ArgumentOutOfRangeException>("fm-encoder-dimension", () => FitFlow(ml, options),
             "Option TextEncoder produces 8-d embeddings", "the generator expects 16-d conditions");
+    }
+
+    [TestMethod]
+    public void FlowTextEncoderThatReturnsTooFewRows()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = FlowOptions(ml);
+        options.TextEncoder = new ZeroEncoder(HashingTextEncoder.Size, missingRows: 1);
+        Expect<ArgumentException>("fm-encoder-rows", () => FitFlow(ml, options),
+            "Options.TextEncoder returned embeddings of shape [3, 16] for 4 prompts", "expected [4, 16]");
+    }
+
+    [TestMethod]
+    public void FlowCheckpointPathThatIsAFolder()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = FlowOptions(ml);
+        options.CheckpointPath = Path.GetTempPath();
+        Expect<ArgumentOutOfRangeException>("fm-checkpoint-folder", () => FitFlow(ml, options),
+            "Option CheckpointPath is the folder", "expected a file path such as");
+    }
+
+    [TestMethod]
+    public void FlowCheckpointIntervalZero()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = FlowOptions(ml);
+        options.CheckpointInterval = 0;
+        Expect<ArgumentOutOfRangeException>("fm-checkpoint-interval", () => FitFlow(ml, options),
+            "Option CheckpointInterval is 0", "expected at least 1 iteration");
+    }
+
+    [TestMethod]
+    public void FlowGenerationSamplesColumnClashesWithTheOutputColumn()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = FlowOptions(ml);
+        options.GenerationSamplesPerPrompt = 4;
+        options.GenerationSamplesColumnName = options.OutputColumnName;
+        Expect<ArgumentOutOfRangeException>("fm-samples-column", () => FitFlow(ml, options),
+            "Option GenerationSamplesColumnName is 'Image'", "expected a column name other than OutputColumnName");
     }
 
     [TestMethod]

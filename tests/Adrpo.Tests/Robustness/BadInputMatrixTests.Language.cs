@@ -112,7 +112,7 @@ public sealed partial class BadInputMatrixTests
         var ml = new MLContext(seed: 1);
         var reward = new RewardModel(RewardMappings.Fit<CompletionText, FloatScore>(ml, (i, o) => o.Score = float.PositiveInfinity), 1.0, "Score", "inf");
         Expect<InvalidOperationException>("grpo-reward-inf", () => FitLanguage(ml, LanguageOptions(ml, reward)),
-            "every reward was NaN or infinite", "check the reward models");
+            "every reward was NaN or infinite", "reward model 0 ('inf') returned", "non-finite scores", "expected finite scores");
     }
 
     [TestMethod]
@@ -190,5 +190,15 @@ public sealed partial class BadInputMatrixTests
     {
         [VectorType(4)]
         public float[] Completion { get; set; } = Array.Empty<float>();
+    }
+
+    [TestMethod]
+    public void LanguageMaxConsecutiveSkippedStepsZero()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = LanguageOptions(ml);
+        options.MaxConsecutiveSkippedSteps = 0;
+        Expect<ArgumentOutOfRangeException>("grpo-max-skipped", () => FitLanguage(ml, options),
+            "Option MaxConsecutiveSkippedSteps is 0", "expected at least 1");
     }
 }

@@ -185,10 +185,11 @@ public sealed partial class BadInputMatrixTests
     }
 
     /// <summary>A text encoder of any width that returns zeros (for dimension mismatches).</summary>
-    private sealed class ZeroEncoder(int dimension) : ITextEncoder
+    /// <summary>Claims <paramref name="dimension"/>-d embeddings; returns <paramref name="missingRows"/> fewer rows than asked.</summary>
+    private sealed class ZeroEncoder(int dimension, int missingRows = 0) : ITextEncoder
     {
         public int Dimension => dimension;
 
-        public Tensor Encode(IReadOnlyList<string> texts) => zeros(texts.Count, dimension);
+        public Tensor Encode(IReadOnlyList<string> texts) => zeros(texts.Count - missingRows, dimension);
     }
 }

@@ -102,6 +102,15 @@ public sealed partial class AdrpoFlowMatchingTrainer
         /// <summary>Samples generated per batch by the output transformer. Default 16.</summary>
         public int GenerationBatchSize { get; set; } = 16;
 
+        /// <summary>
+        /// Samples the fine-tuned transformer generates per input row. Default 1: only <see cref="OutputColumnName"/>.
+        /// Above 1, <see cref="GenerationSamplesColumnName"/> is added too, a Single vector [N, C, H, W].
+        /// </summary>
+        public int GenerationSamplesPerPrompt { get; set; } = 1;
+
+        /// <summary>Output column of all samples of a row when <see cref="GenerationSamplesPerPrompt"/> is above 1. Default "Images".</summary>
+        public string GenerationSamplesColumnName { get; set; } = "Images";
+
         /// <summary>Receives each iteration's metrics.</summary>
         public IProgress<FlowMatchingIterationMetrics>? Progress { get; set; }
 
@@ -171,19 +180,18 @@ public sealed partial class AdrpoFlowMatchingTrainer
             Require(LoraRank >= 0, nameof(LoraRank), $"is {LoraRank}; expected 0 (full fine-tuning) or a positive rank");
             Require(LoraAlpha > 0 && double.IsFinite(LoraAlpha), nameof(LoraAlpha), $"is {LoraAlpha}; expected a positive number");
             Require(GenerationBatchSize >= 1, nameof(GenerationBatchSize), $"is {GenerationBatchSize}; expected at least 1");
-<<<<<<< HEAD
+            Require(GenerationSamplesPerPrompt >= 1, nameof(GenerationSamplesPerPrompt), $"is {GenerationSamplesPerPrompt}; expected at least 1");
+            Require(GenerationSamplesPerPrompt == 1 || (!string.IsNullOrWhiteSpace(GenerationSamplesColumnName) && GenerationSamplesColumnName != OutputColumnName), nameof(GenerationSamplesColumnName), $"is '{GenerationSamplesColumnName}'; expected a column name other than OutputColumnName ('{OutputColumnName}')");
             Require(CheckpointInterval >= 1, nameof(CheckpointInterval), $"is {CheckpointInterval}; expected at least 1 iteration");
             Require(CheckpointPath is null || !string.IsNullOrWhiteSpace(CheckpointPath), nameof(CheckpointPath), "is blank; expected a file path or null (no checkpoints)");
             Require(CheckpointPath is null || !Directory.Exists(CheckpointPath), nameof(CheckpointPath), $"is the folder '{CheckpointPath}'; expected a file path such as '{Path.Combine(CheckpointPath ?? ".", "checkpoint.safetensors")}'");
             Require(MaxConsecutiveSkippedSteps >= 1, nameof(MaxConsecutiveSkippedSteps), $"is {MaxConsecutiveSkippedSteps}; expected at least 1");
-=======
             Require(Enum.IsDefined(Method), nameof(Method), $"is {Method}; expected one of {string.Join(", ", Enum.GetNames<FineTuningMethod>())}");
             Require(Enum.IsDefined(Solver), nameof(Solver), $"is {Solver}; expected one of {string.Join(", ", Enum.GetNames<OdeSolver>())}");
             Require(Enum.IsDefined(AdvantageScaling), nameof(AdvantageScaling), $"is {AdvantageScaling}; expected one of {string.Join(", ", Enum.GetNames<AdvantageScaling>())}");
             Require(LoraRank > 0 || Method == FineTuningMethod.Raft, nameof(LoraRank), $"is 0 (full fine-tuning), but {Method} takes its reference velocity from the base model with LoRA adapters disabled; expected LoraRank > 0, or Method = Raft");
             Require(LoraRank == 0 || Generator is ILoraAdaptable, nameof(LoraRank), $"is {LoraRank}, but the generator ({Generator.GetType().Name}) does not implement ILoraAdaptable; expected LoraRank = 0 with Method = Raft, or a generator that supports LoRA");
             Require(MetricsCsvPath is null || (!string.IsNullOrWhiteSpace(MetricsCsvPath) && !Directory.Exists(MetricsCsvPath)), nameof(MetricsCsvPath), $"is '{MetricsCsvPath}'; expected null or the path of a CSV file (not a folder)");
->>>>>>> badinput
         }
 
         private static void Require(bool condition, string option, string problem)

@@ -83,8 +83,13 @@ public sealed partial class AdrpoFlowMatchingTrainer : IEstimator<FlowMatchingGe
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Input column '{_options.PromptColumnName}' must be a String scalar, but is {prompt.ItemType}.");
         }
 
-        var added = SchemaShapeColumns.Vector(_context, _options.OutputColumnName, _options.Generator!.SampleShape);
-        return new SchemaShape(inputSchema.Where(c => c.Name != _options.OutputColumnName).Append(added));
+        var added = new List<SchemaShape.Column> { SchemaShapeColumns.Vector(_context, _options.OutputColumnName, _options.Generator!.SampleShape) };
+        if (_options.GenerationSamplesPerPrompt > 1)
+        {
+            added.Add(SchemaShapeColumns.Vector(_context, _options.GenerationSamplesColumnName, _options.Generator.SampleShape.Prepend(_options.GenerationSamplesPerPrompt).ToArray()));
+        }
+
+        return new SchemaShape(inputSchema.Where(c => added.All(a => a.Name != c.Name)).Concat(added));
     }
 
     private static void Log(IChannel channel, string message) =>

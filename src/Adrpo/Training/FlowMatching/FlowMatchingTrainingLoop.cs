@@ -40,6 +40,11 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         State = new FlowMatchingTrainingState(seed);
         PrepareAdapters(seed);
         _conditions = options.TextEncoder!.Encode(prompts).to(device);
+        if (!_conditions.shape.SequenceEqual(new long[] { prompts.Count, _model.ConditionDimension }))
+        {
+            throw new ArgumentException($"Options.TextEncoder returned embeddings of shape [{string.Join(", ", _conditions.shape)}] for {prompts.Count} prompts; expected [{prompts.Count}, {_model.ConditionDimension}] (one {_model.ConditionDimension}-d row per prompt).", nameof(options));
+        }
+
         _coefficient = options.Method switch
         {
             FineTuningMethod.Adrpo => new AdaptiveDivergenceCoefficient(options.Beta0, options.MinAdvantage, options.MaxAdvantage),
@@ -81,13 +86,10 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         _model.SetTraining(false);
         var x1 = _sampler.Sample(conditions, State.Random);                                        // [N, C, H, W]
         var batch = _rewards.Score(indices.Select(i => _prompts[(int)i]).ToList(), ToRows(x1));
+        batch.RequireSomeValid(State.Iteration + 1);
         var valid = tensor(batch.Valid);
         var rewards = tensor(batch.Total.Select(r => float.IsFinite(r) ? r : 0f).ToArray());
         var keep = valid.nonzero().squeeze(1);
-        if (keep.shape[0] == 0)
-        {
-            throw new InvalidOperationException($"Iteration {State.Iteration + 1}: every reward was NaN or infinite; check the reward models.");
-        }
 
         // Group baseline and clipping (lines 11-13), per-sample coefficient (line 14).
         var groups = arange(_options.PromptsPerIteration).repeat_interleave(g).index_select(0, keep);   // slot of each kept sample

@@ -82,13 +82,10 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         var completionMask = generated.CompletionMask.to_type(ScalarType.Float32);               // [B, L]
         string[] completions = _encoder.DecodeCompletions(generated.Tokens, generated.CompletionMask);
         var batch = _rewards.Score(rowPrompts, completions);
+        batch.RequireSomeValid(State.Iteration + 1);
 
         var valid = tensor(batch.Valid, device: _model.Device);
         var keep = valid.nonzero().squeeze(1);
-        if (keep.shape[0] == 0)
-        {
-            throw new InvalidOperationException($"Iteration {State.Iteration + 1}: every reward was NaN or infinite; check the reward models.");
-        }
 
         var rewards = tensor(batch.Total.Select(r => float.IsFinite(r) ? r : 0f).ToArray(), device: _model.Device);
         var groups = arange(_options.PromptsPerIteration, device: _model.Device).repeat_interleave(g);
