@@ -2,7 +2,7 @@
 // The reference generator and the learned match-score reward ship inside the Adrpo package; both methods start from
 // the same reference weights with the same prompts, iterations, samples per prompt and seed.
 // Usage: dotnet run --project samples/Adrpo.Samples.TextToImage -c Release [iterations=60] [outputFolder=artifacts/text-to-image]
-//        [learningRate=1e-3] [updatesPerIteration=1] [methods=Adrpo,OrwCfmW2]
+//        [learningRate=1e-3] [updatesPerIteration=1] [methods=Adrpo,OrwCfmW2] [advantageScaling=None|Group|Batch]
 using System.Diagnostics;
 using System.Globalization;
 using Adrpo;
@@ -21,6 +21,7 @@ string output = Path.GetFullPath(args.Length > 1 ? args[1] : Path.Combine("artif
 double learningRate = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 1e-3;
 int updatesPerIteration = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 1;
 var methods = (args.Length > 4 ? args[4] : "Adrpo,OrwCfmW2").Split(',').Select(Enum.Parse<FineTuningMethod>).ToArray();
+var scaling = args.Length > 5 ? Enum.Parse<Adrpo.Advantages.AdvantageScaling>(args[5]) : Adrpo.Advantages.AdvantageScaling.None;
 const int Seed = 2026, SamplesPerEvalPrompt = 2;
 TorchSharp.torch.set_num_threads(Math.Min(Environment.ProcessorCount, 2));
 Directory.CreateDirectory(output);
@@ -57,6 +58,7 @@ foreach (var method in methods)
         PromptsPerIteration = 4,
         LearningRate = learningRate,
         UpdatesPerIteration = updatesPerIteration,
+        AdvantageScaling = scaling,
         LoraRank = 8,
         LoraAlpha = 16,
         OdeSteps = 20,
@@ -74,7 +76,7 @@ foreach (var method in methods)
 
 PngWriter.WriteGrid(Path.Combine(output, "samples-reference-adrpo-orw.png"), grids, 3, 32, 32, columns: 8);
 Console.WriteLine();
-Console.WriteLine($"Held-out prompts: {test.Count} x {SamplesPerEvalPrompt} samples; seed {Seed}; {iterations} iterations x 4 prompts x 8 samples; lr {learningRate}, {updatesPerIteration} update(s) per iteration.");
+Console.WriteLine($"Held-out prompts: {test.Count} x {SamplesPerEvalPrompt} samples; seed {Seed}; {iterations} iterations x 4 prompts x 8 samples; lr {learningRate}, {updatesPerIteration} update(s) per iteration, advantage scaling {scaling}.");
 Console.WriteLine("| model | reward (match score) | diversity (ResNet-18 pairwise L2) | fine-tuning time |");
 Console.WriteLine("|---|---|---|---|");
 foreach (var (name, eval, seconds) in results)
