@@ -1,6 +1,8 @@
 // Adaptive-versus-fixed coefficient overhead of one loss + backward step, for both tracks, as ratios measured
 // in one process with interleaved repetitions (so machine load affects both sides alike).
 //   dotnet run --project benchmarks/Adrpo.Benchmarks -c Release [repetitions]
+// Memory soak of both trainers (MemorySoak.cs):
+//   dotnet run --project benchmarks/Adrpo.Benchmarks -c Release -- soak [steps=1000]
 using System.Diagnostics;
 using Adrpo.Advantages;
 using Adrpo.Losses.FlowMatching;
@@ -9,8 +11,14 @@ using Adrpo.Regularization;
 using TorchSharp;
 using static TorchSharp.torch;
 
-int repetitions = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 30;
 torch.set_num_threads(2);
+if (args.Length > 0 && args[0] == "soak")
+{
+    Adrpo.Benchmarks.MemorySoak.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000);
+    return;
+}
+
+int repetitions = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 30;
 var gen = new Generator(1);
 
 // LLM track: 16 completions (4 prompts x 4), 128 tokens, vocabulary 4096.
