@@ -25,6 +25,8 @@ public sealed class LiveTensorLeakTests
 
     public TestContext TestContext { get; set; } = null!;
 
+    private static string CheckpointFile() => Path.Combine(Path.GetTempPath(), $"adrpo-leak-{Guid.NewGuid():N}.safetensors");
+
     [TestMethod]
     [DataRow(FineTuningMethod.Adrpo)]
     [DataRow(FineTuningMethod.OrwCfmW2)]
@@ -49,6 +51,8 @@ public sealed class LiveTensorLeakTests
             LoraRank = 2,
             LoraAlpha = 4,
             Seed = 5,
+            CheckpointPath = CheckpointFile(),   // checkpoint writes every 5 iterations are measured too
+            CheckpointInterval = 5,
             Progress = probe,
         };
         using (new OneIntraOpThread())
@@ -91,6 +95,8 @@ public sealed class LiveTensorLeakTests
                 MaxPromptTokens = 16,
                 LearningRate = 1e-3,
                 Seed = 7,
+                CheckpointPath = CheckpointFile(),
+                CheckpointInterval = 5,
                 Progress = probe,
             };
             var prompts = context.Data.LoadFromEnumerable(new[] { "hello", "hello world", "world", "12 worlds" }.Select(p => new TextRow { Prompt = p }).ToList());
