@@ -1,3 +1,4 @@
+using Adrpo.Tests.Infrastructure;
 using Adrpo.Models.Language;
 using Adrpo.Rewards;
 using Adrpo.Tests.Models.Language;
@@ -163,15 +164,6 @@ public sealed class LiveTensorLeakTests
     /// <summary>Tiny tensors gain nothing from a second intra-op thread, and on a busy 2-core machine they wait for it
     /// (about 8 times slower here). Only the training runs on one thread: the shared pre-trained DiT of the other tests
     /// is built before, with the usual setting, which is restored afterwards.</summary>
-    private sealed class OneIntraOpThread : IDisposable
-    {
-        private readonly int _threads = torch.get_num_threads();
-
-        public OneIntraOpThread() => torch.set_num_threads(1);
-
-        public void Dispose() => torch.set_num_threads(_threads);
-    }
-
     /// <summary>
     /// Records, synchronously after each iteration (the trainers call Progress on their own thread, between
     /// iterations), two counts:

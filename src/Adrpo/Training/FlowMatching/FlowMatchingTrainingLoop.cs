@@ -218,6 +218,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
     /// <summary>Writes weights (or adapters), optimizer, random state, iteration and metrics to one file, atomically.</summary>
     public void SaveCheckpoint(string path)
     {
+        using var scope = NewDisposeScope();   // detach/cpu copies and the optimizer's temporaries die here
         using var checkpoint = new TrainingCheckpoint(Trainer);
         var parameters = _model.TrainableParameters();
         for (int i = 0; i < parameters.Count; i++)
@@ -236,11 +237,13 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         }
 
         checkpoint.Save(path);
+        checkpoint.Tensors.Clear();   // the scope owns them
     }
 
     /// <summary>Continues from a checkpoint of the same run settings: every random draw after it matches an uninterrupted run.</summary>
     public void RestoreCheckpoint(string path)
     {
+        using var scope = NewDisposeScope();
         using var checkpoint = TrainingCheckpoint.Load(path, Trainer);
         foreach (var (key, value) in Fingerprint())
         {

