@@ -2,9 +2,11 @@
 @echo off
 rem ---------------------------------------------------------------------------------------------
 rem  Adrpo build script. This one file is both a Windows batch file and a POSIX shell script:
-rem    Windows:  build.cmd [all|setup|build|test|pack|sample]
-rem    Linux:    ./build.cmd [all|setup|build|test|pack|sample]
+rem    Windows:  build.cmd [all|setup|build|test|pack|sample|notebooks]
+rem    Linux:    ./build.cmd [all|setup|build|test|pack|sample|notebooks]
 rem  all (default) = build, test, pack, then run the main sample.
+rem  notebooks = pack, then run every samples\notebooks\*.ipynb headless with dotnet-repl (local tool), one TRX each
+rem              in artifacts\test-results\notebook-<name>.trx; fails when any cell fails.
 rem ---------------------------------------------------------------------------------------------
 setlocal
 set TARGET=%1
@@ -29,8 +31,32 @@ if "%TARGET%"=="test" (
 )
 if "%TARGET%"=="pack" ( dotnet pack src\Adrpo\Adrpo.csproj -c Release -o artifacts\packages || exit /b 1 & goto :eof )
 if "%TARGET%"=="sample" ( dotnet run --project samples\Adrpo.Samples.QuickStart -c Release || exit /b 1 & goto :eof )
-echo Unknown target '%TARGET%'. Expected all, setup, build, test, pack or sample. 1>&2
+if "%TARGET%"=="notebooks" ( call :notebooks || exit /b 1 & goto :eof )
+echo Unknown target '%TARGET%'. Expected all, setup, build, test, pack, sample or notebooks. 1>&2
 exit /b 2
+
+:notebooks
+dotnet pack src\Adrpo\Adrpo.csproj -c Release -o artifacts\packages || exit /b 1
+rem The notebooks pin Adrpo's version; a package of that version already extracted into the NuGet cache would be used
+rem instead of the fresh pack, so that extraction is removed first.
+for /f "delims=" %%v in ('dotnet msbuild src\Adrpo\Adrpo.csproj -getProperty:Version -p:Configuration=Release') do set ADRPO_VERSION=%%v
+set ADRPO_PACKAGES=%NUGET_PACKAGES%
+if "%ADRPO_PACKAGES%"=="" set ADRPO_PACKAGES=%USERPROFILE%\.nuget\packages
+if exist "%ADRPO_PACKAGES%\adrpo\%ADRPO_VERSION%" rmdir /s /q "%ADRPO_PACKAGES%\adrpo\%ADRPO_VERSION%"
+dotnet tool restore || exit /b 1
+if not exist artifacts\test-results mkdir artifacts\test-results
+if exist artifacts\test-results\notebook-*.trx del /q artifacts\test-results\notebook-*.trx
+set NOTEBOOK_RESULTS=%CD%\artifacts\test-results
+set NOTEBOOKS_FAILED=0
+pushd samples\notebooks
+for %%f in (*.ipynb) do (
+  echo build.cmd: running notebook %%~nf
+  dotnet tool run dotnet-repl --run "%%f" --exit-after-run --output-format trx --output-path "%NOTEBOOK_RESULTS%\notebook-%%~nf.trx"
+  if errorlevel 1 set NOTEBOOKS_FAILED=1
+)
+popd
+if "%NOTEBOOKS_FAILED%"=="1" ( echo build.cmd: a notebook cell failed; see artifacts\test-results\notebook-*.trx 1>&2 & exit /b 1 )
+goto :eof
 ::BATCH
 # ------------------------------------------------------------------------------------------------
 # POSIX shell half (the batch half above is skipped by the ':' here-document).
@@ -81,17 +107,55 @@ run_tests() {
   dotnet test Adrpo.sln -c Release --no-build --logger trx --results-directory artifacts/test-results
 }
 
+# Runs every samples/notebooks/*.ipynb headless with dotnet-repl (a local tool, .config/dotnet-tools.json), each into
+# artifacts/test-results/notebook-<name>.trx so .ci/run counts its cells. dotnet-repl exits non-zero when a cell fails
+# but runs the later cells too; the TRX counters decide. Markdown cells appear in the TRX as passed results.
+run_notebooks() {
+  dotnet pack src/Adrpo/Adrpo.csproj -c Release -o artifacts/packages
+  # The notebooks pin Adrpo's version (checked below). NuGet would use a package of that version already extracted into
+  # its cache instead of the fresh pack, so that extraction is removed first.
+  version=$(dotnet msbuild src/Adrpo/Adrpo.csproj -getProperty:Version -p:Configuration=Release)
+  rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}/adrpo/$version"
+  dotnet tool restore
+  mkdir -p artifacts/test-results
+  rm -f artifacts/test-results/notebook-*.trx
+  failures=0
+  for notebook in samples/notebooks/*.ipynb; do
+    name=$(basename "$notebook" .ipynb)
+    trx="$PWD/artifacts/test-results/notebook-$name.trx"
+    if [ "$(grep -oE 'nuget: Adrpo, [0-9A-Za-z.+-]+' "$notebook" | sort -u)" != "nuget: Adrpo, $version" ]; then
+      echo "build.cmd: $notebook does not reference Adrpo $version (the version in src/Adrpo/Adrpo.csproj)" >&2
+      failures=$((failures + 1))
+      continue
+    fi
+    start=$(date +%s)
+    (cd samples/notebooks && dotnet tool run dotnet-repl --run "$name.ipynb" --exit-after-run --output-format trx --output-path "$trx") || true
+    counters=$(grep -o '<Counters [^>]*>' "$trx" 2>/dev/null | head -n 1 || true)
+    passed=$(echo "$counters" | sed -n 's/.* passed="\([0-9]*\)".*/\1/p')
+    failed=$(echo "$counters" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')
+    echo "build.cmd: notebook $name: ${passed:-?} cells passed, ${failed:-?} failed, $(( $(date +%s) - start )) s"
+    if [ -z "$counters" ] || [ "${failed:-1}" != "0" ] || [ "${passed:-0}" = "0" ]; then
+      failures=$((failures + 1))
+    fi
+  done
+  if [ "$failures" -ne 0 ]; then
+    echo "build.cmd: $failures notebook(s) failed; the cell errors are in artifacts/test-results/notebook-*.trx" >&2
+    return 1
+  fi
+}
+
 case "$target" in
   setup)  setup ;;
   build)  dotnet build Adrpo.sln -c Release ;;
   test)   setup; run_tests ;;
   pack)   dotnet pack src/Adrpo/Adrpo.csproj -c Release -o artifacts/packages ;;
   sample) dotnet run --project samples/Adrpo.Samples.QuickStart -c Release ;;
+  notebooks) run_notebooks ;;
   all)
     setup
     run_tests
     dotnet pack src/Adrpo/Adrpo.csproj -c Release -o artifacts/packages
     dotnet run --project samples/Adrpo.Samples.QuickStart -c Release
     ;;
-  *) echo "Unknown target '$target'. Expected all, setup, build, test, pack or sample." >&2; exit 2 ;;
+  *) echo "Unknown target '$target'. Expected all, setup, build, test, pack, sample or notebooks." >&2; exit 2 ;;
 esac

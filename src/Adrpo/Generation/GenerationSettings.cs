@@ -8,24 +8,24 @@ namespace Adrpo.Generation;
 public sealed record GenerationSettings
 {
 
-    /// <summary>Input column holding the prompts.</summary>
+    /// <summary>Input column holding the prompts (String). Default "Prompt".</summary>
     [JsonPropertyName("prompt_column")]
     public string PromptColumnName { get; init; } = "Prompt";
 
-    /// <summary>Output column of the generated sample (sample 0 when <see cref="SamplesPerPrompt"/> &gt; 1), a Single vector [C, H, W].</summary>
+    /// <summary>Output column of the generated sample (sample 0 when <see cref="SamplesPerPrompt"/> &gt; 1), a Single vector [C, H, W] with pixels in [-1, 1]. Default "Image".</summary>
     [JsonPropertyName("output_column")]
     public string OutputColumnName { get; init; } = "Image";
 
-    /// <summary>ODE solver.</summary>
+    /// <summary>ODE solver. Default <see cref="OdeSolver.Euler"/>.</summary>
     [JsonPropertyName("solver")]
     [JsonConverter(typeof(JsonStringEnumConverter))]
     public OdeSolver Solver { get; init; } = OdeSolver.Euler;
 
-    /// <summary>ODE steps.</summary>
+    /// <summary>ODE steps from noise (t = 0) to sample (t = 1), equally spaced; Heun evaluates the model twice per step. Default 20.</summary>
     [JsonPropertyName("ode_steps")]
     public int OdeSteps { get; init; } = 20;
 
-    /// <summary>Classifier-free guidance scale (1 = none).</summary>
+    /// <summary>Classifier-free guidance scale (1 = none; an unconditional pass uses a zero condition). Default 1.</summary>
     [JsonPropertyName("guidance_scale")]
     public double GuidanceScale { get; init; } = 1.0;
 
@@ -33,12 +33,13 @@ public sealed record GenerationSettings
     /// Samples generated per forward pass (at least 1). With one sample per prompt this is the number of rows per
     /// batch; with <see cref="SamplesPerPrompt"/> = N, a batch holds max(1, BatchSize / N) prompts, and a prompt's
     /// N samples are split over several passes when N exceeds BatchSize. The batch size never changes the samples.
+    /// Default 16.
     /// </summary>
     /// <remarks>Checked (at least 1) when a transformer is built or loaded.</remarks>
     [JsonPropertyName("batch_size")]
     public int BatchSize { get; init; } = 16;
 
-    /// <summary>Seed of the starting noise; row i of every Transform uses the same noise, so output is reproducible.</summary>
+    /// <summary>Seed of the starting noise; row i of every Transform uses the same noise, so output is reproducible. Default 0.</summary>
     [JsonPropertyName("seed")]
     public int Seed { get; init; }
 

@@ -6,47 +6,47 @@ namespace Adrpo.Generation;
 /// <summary>How a <see cref="CausalLanguageModelTransformer"/> generates; saved as <c>adrpo_generation.json</c>.</summary>
 public sealed record LanguageGenerationSettings
 {
-    /// <summary>Input column holding the prompts.</summary>
+    /// <summary>Input column holding the prompts (String). Default "Prompt".</summary>
     [JsonPropertyName("prompt_column")]
     public string PromptColumnName { get; init; } = "Prompt";
 
-    /// <summary>Output column of the completions.</summary>
+    /// <summary>Output column of the completions (String, special tokens removed). Default "Completion".</summary>
     [JsonPropertyName("output_column")]
     public string OutputColumnName { get; init; } = "Completion";
 
-    /// <summary>Wrap prompts in the tokenizer's ChatML template when it has one.</summary>
+    /// <summary>Wrap prompts in the tokenizer's ChatML template when it has one. Default true.</summary>
     [JsonPropertyName("use_chat_template")]
     public bool UseChatTemplate { get; init; } = true;
 
-    /// <summary>Qwen3's thinking switch.</summary>
+    /// <summary>Qwen3's thinking switch for the chat template. Default false (short answers).</summary>
     [JsonPropertyName("enable_thinking")]
     public bool EnableThinking { get; init; }
 
-    /// <summary>Maximum completion tokens.</summary>
+    /// <summary>Most tokens generated per completion (EOS included), at least 1. Default 32.</summary>
     [JsonPropertyName("max_new_tokens")]
     public int MaxNewTokens { get; init; } = 32;
 
-    /// <summary>Longest prompt accepted (tokens).</summary>
+    /// <summary>Longest prompt accepted, in tokens after templating; longer prompts are an error, not truncated. Default 256.</summary>
     [JsonPropertyName("max_prompt_tokens")]
     public int MaxPromptTokens { get; init; } = 256;
 
-    /// <summary>Sampling temperature (0 = greedy).</summary>
+    /// <summary>Sampling temperature (0 = greedy). Default 1.</summary>
     [JsonPropertyName("temperature")]
     public double Temperature { get; init; } = 1.0;
 
-    /// <summary>Top-k (0 = off).</summary>
+    /// <summary>Top-k filter: sample among the k most likely tokens (0 = off). Default 0.</summary>
     [JsonPropertyName("top_k")]
     public int TopK { get; init; }
 
-    /// <summary>Top-p (1 = off).</summary>
+    /// <summary>Nucleus (top-p) filter, a probability in (0, 1] (1 = off). Default 1.</summary>
     [JsonPropertyName("top_p")]
     public double TopP { get; init; } = 1.0;
 
-    /// <summary>Rows generated per batch.</summary>
+    /// <summary>Rows (prompts) generated per batch. Default 8.</summary>
     [JsonPropertyName("batch_size")]
     public int BatchSize { get; init; } = 8;
 
-    /// <summary>Seed; each batch's sampler is seeded from it and the batch's first row, so output is reproducible.</summary>
+    /// <summary>Seed; each batch's sampler is seeded from it and the batch's first row, so output is reproducible. Default 0.</summary>
     [JsonPropertyName("seed")]
     public int Seed { get; init; }
 

@@ -3,25 +3,25 @@ namespace Adrpo.Models.Language;
 /// <summary>Settings of <see cref="QwenGenerator.Generate"/>.</summary>
 public sealed class QwenGenerationOptions
 {
-    /// <summary>Most tokens generated per row (at least 1).</summary>
+    /// <summary>Most tokens generated per row (at least 1). Default 64.</summary>
     public int MaxNewTokens { get; init; } = 64;
 
-    /// <summary>Softmax temperature; 0 picks the most likely token (greedy, no randomness).</summary>
+    /// <summary>Softmax temperature; 0 picks the most likely token (greedy, no randomness). Default 1.</summary>
     public double Temperature { get; init; } = 1.0;
 
-    /// <summary>Sample only among the k most likely tokens; 0 disables the filter.</summary>
+    /// <summary>Sample only among the k most likely tokens; 0 disables the filter. Default 0.</summary>
     public int TopK { get; init; }
 
-    /// <summary>Nucleus sampling: keep the smallest set of most likely tokens whose probability reaches p; 1 disables it.</summary>
+    /// <summary>Nucleus sampling: keep the smallest set of most likely tokens whose probability reaches p; 1 disables it. Default 1.</summary>
     public double TopP { get; init; } = 1.0;
 
-    /// <summary>Tokens that end a row; null uses the config's <c>eos_token_id</c> (none: rows never stop early).</summary>
+    /// <summary>Tokens that end a row; null (default) uses the config's <c>eos_token_id</c> (none: rows never stop early).</summary>
     public IReadOnlyList<long>? EosTokenIds { get; init; }
 
-    /// <summary>Token emitted by rows that have finished; null uses <c>pad_token_id</c>, else the first EOS id, else 0.</summary>
+    /// <summary>Token emitted by rows that have finished; null (default) uses <c>pad_token_id</c>, else the first EOS id, else 0.</summary>
     public long? PadTokenId { get; init; }
 
-    /// <summary>Reuse keys and values of earlier tokens (one token of work per step); false recomputes the whole sequence.</summary>
+    /// <summary>Reuse keys and values of earlier tokens (one token of work per step); false recomputes the whole sequence. Default true.</summary>
     public bool UseCache { get; init; } = true;
 
     /// <summary>Checks the settings.</summary>

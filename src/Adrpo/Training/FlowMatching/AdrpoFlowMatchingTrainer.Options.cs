@@ -21,13 +21,13 @@ public sealed partial class AdrpoFlowMatchingTrainer
         /// <summary>Output column of the generated sample, a Single vector shaped like the generator's sample. Default "Image".</summary>
         public string OutputColumnName { get; set; } = "Image";
 
-        /// <summary>The pre-trained generator to fine-tune (required). Its weights are changed in place.</summary>
+        /// <summary>The pre-trained generator to fine-tune (required; default null). Its weights are changed in place.</summary>
         public IConditionalVelocityModel? Generator { get; set; }
 
-        /// <summary>Frozen prompt encoder; its dimension must equal the generator's condition dimension (required).</summary>
+        /// <summary>Frozen prompt encoder; its dimension must equal the generator's condition dimension (required; default null).</summary>
         public ITextEncoder? TextEncoder { get; set; }
 
-        /// <summary>Reward models and weights; at least one. Each reads the prompt column and the output column.</summary>
+        /// <summary>Reward models and weights; at least one (the list starts empty). Each reads the prompt column and the output column.</summary>
         public IList<RewardModel> RewardModels { get; } = new List<RewardModel>();
 
         /// <summary>Objective. Default <see cref="FineTuningMethod.Adrpo"/>.</summary>
@@ -60,16 +60,16 @@ public sealed partial class AdrpoFlowMatchingTrainer
         /// <summary>ADRPO's baseline coefficient beta0 (eq. 4). Default 1 (paper).</summary>
         public double Beta0 { get; set; } = 1.0;
 
-        /// <summary>Lower advantage clip Amin. Default -1 (paper).</summary>
+        /// <summary>Lower advantage clip Amin, in reward units (advantage = reward minus its prompt group's mean). Default -1 (paper).</summary>
         public double MinAdvantage { get; set; } = -1.0;
 
-        /// <summary>Upper advantage clip Amax (at most <see cref="Beta0"/>). Default 1 (paper).</summary>
+        /// <summary>Upper advantage clip Amax, in reward units (at most <see cref="Beta0"/>). Default 1 (paper).</summary>
         public double MaxAdvantage { get; set; } = 1.0;
 
         /// <summary>Advantage scaling after the group mean is subtracted. Default none (paper).</summary>
         public AdvantageScaling AdvantageScaling { get; set; } = AdvantageScaling.None;
 
-        /// <summary>ORW-CFM-W2's reward temperature tau. Default 0.5 (its published default).</summary>
+        /// <summary>ORW-CFM-W2's reward temperature tau, in reward units (weights exp(r / tau)). Default 0.5 (its published default).</summary>
         public double OrwTau { get; set; } = OrwCfmW2Loss.DefaultTau;
 
         /// <summary>ORW-CFM-W2's fixed W2 coefficient alpha. Default 1 (its published default).</summary>
@@ -111,13 +111,13 @@ public sealed partial class AdrpoFlowMatchingTrainer
         /// <summary>Output column of all samples of a row when <see cref="GenerationSamplesPerPrompt"/> is above 1. Default "Images".</summary>
         public string GenerationSamplesColumnName { get; set; } = "Images";
 
-        /// <summary>Receives each iteration's metrics.</summary>
+        /// <summary>Receives each iteration's metrics, on the training thread. Default null (none).</summary>
         public IProgress<FlowMatchingIterationMetrics>? Progress { get; set; }
 
-        /// <summary>When set, the metrics are (re)written to this CSV file after every iteration (atomically).</summary>
+        /// <summary>When set, the metrics are (re)written to this CSV file after every iteration (atomically). Default null (no file).</summary>
         public string? MetricsCsvPath { get; set; }
 
-        /// <summary>Stops training within one iteration; the trained-so-far model is discarded and Fit throws.</summary>
+        /// <summary>Stops training within one iteration; the trained-so-far model is discarded and Fit throws. Default none.</summary>
         public CancellationToken CancellationToken { get; set; }
 
         /// <summary>

@@ -21,10 +21,10 @@ public sealed partial class AdrpoGrpoTrainer
         /// <summary>Output column of the generated completion (String). Default "Completion".</summary>
         public string OutputColumnName { get; set; } = "Completion";
 
-        /// <summary>The pre-trained causal LM to fine-tune (required); changed in place.</summary>
+        /// <summary>The pre-trained causal LM to fine-tune (required; default null); changed in place.</summary>
         public QwenForCausalLM? Model { get; set; }
 
-        /// <summary>Its tokenizer (required).</summary>
+        /// <summary>Its tokenizer (required; default null); every token id must be below the model's vocabulary size.</summary>
         public HuggingFaceTokenizer? Tokenizer { get; set; }
 
         /// <summary>Wrap prompts in the tokenizer's ChatML template when it has one. Default true.</summary>
@@ -33,7 +33,7 @@ public sealed partial class AdrpoGrpoTrainer
         /// <summary>Qwen3's thinking switch for the chat template. Default false (short answers).</summary>
         public bool EnableThinking { get; set; }
 
-        /// <summary>Reward models and weights; each reads the prompt and completion columns.</summary>
+        /// <summary>Reward models and weights; at least one (the list starts empty). Each reads the prompt and completion columns.</summary>
         public IList<RewardModel> RewardModels { get; } = new List<RewardModel>();
 
         /// <summary>Completions per prompt (GRPO's group size G). Default 8; at least 2.</summary>
@@ -69,19 +69,19 @@ public sealed partial class AdrpoGrpoTrainer
         /// <summary>Baseline KL coefficient beta0 (also the fixed beta of the GRPO baseline). Default 0.04.</summary>
         public double Beta0 { get; set; } = 0.04;
 
-        /// <summary>Lower clip of the advantage used in the coefficient. Default -0.04.</summary>
+        /// <summary>Lower clip of the advantage used in the coefficient, in advantage units (after <see cref="AdvantageScaling"/>). Default -0.04.</summary>
         public double MinAdvantage { get; set; } = -0.04;
 
-        /// <summary>Upper clip of the advantage used in the coefficient (at most Beta0). Default 0.04.</summary>
+        /// <summary>Upper clip of the advantage used in the coefficient, in advantage units (at most Beta0). Default 0.04.</summary>
         public double MaxAdvantage { get; set; } = 0.04;
 
         /// <summary>Advantage scaling. Default group standard deviation (GRPO).</summary>
         public AdvantageScaling AdvantageScaling { get; set; } = AdvantageScaling.Group;
 
-        /// <summary>Lower ratio clip epsilon. Default 0.2.</summary>
+        /// <summary>Lower ratio clip epsilon: ratios below 1 - epsilon are clipped. Default 0.2.</summary>
         public double EpsilonLow { get; set; } = 0.2;
 
-        /// <summary>Upper ratio clip epsilon. Default 0.2.</summary>
+        /// <summary>Upper ratio clip epsilon: ratios above 1 + epsilon are clipped. Default 0.2.</summary>
         public double EpsilonHigh { get; set; } = 0.2;
 
         /// <summary>Per-token loss aggregation. Default grpo.</summary>
@@ -108,13 +108,13 @@ public sealed partial class AdrpoGrpoTrainer
         /// <summary>Rows generated per batch by the output transformer. Default 8.</summary>
         public int GenerationBatchSize { get; set; } = 8;
 
-        /// <summary>Receives each iteration's metrics.</summary>
+        /// <summary>Receives each iteration's metrics, on the training thread. Default null (none).</summary>
         public IProgress<GrpoIterationMetrics>? Progress { get; set; }
 
-        /// <summary>When set, the metrics are rewritten to this CSV after every iteration (atomically).</summary>
+        /// <summary>When set, the metrics are rewritten to this CSV after every iteration (atomically). Default null (no file).</summary>
         public string? MetricsCsvPath { get; set; }
 
-        /// <summary>Stops training within one step; Fit then throws <see cref="OperationCanceledException"/>.</summary>
+        /// <summary>Stops training within one step; Fit then throws <see cref="OperationCanceledException"/>. Default none.</summary>
         public CancellationToken CancellationToken { get; set; }
 
         /// <summary>
