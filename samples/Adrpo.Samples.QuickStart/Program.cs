@@ -1,134 +1,282 @@
-// Adrpo quick start: ADRPO (eq. 6) versus ORW-CFM-W2 on an embedded 2-D conditional flow-matching task.
-// 1. Pre-train a conditional velocity field on two-mode data per prompt (conditional flow matching).
-// 2. Fine-tune it online (Algorithm 1): sample from the current policy, score, group advantages, then
-//    minimise ADRPO's loss (adaptive W2) or ORW-CFM-W2's loss (reward weights, fixed W2).
-// 3. Print reward, diversity and W2 distance to the reference before and after; write metrics as CSV.
+// Adrpo quick start, the main job of ./build.cmd: ADRPO on both embedded default tasks, in minutes on a CPU.
+// 1. Text-to-image: the miniature DrawBench generator (a 1.33M-parameter DiT) fine-tuned with ADRPO flow matching
+//    (eq. 6, LoRA) against the learned match-score reward; held-out reward and ResNet-18 diversity before and after.
+// 2. Language model: the tiny Qwen3 chat model fine-tuned with ADRPO-GRPO (eq. 7) against the learned reward (SDCA on
+//    MiniLM features); held-out reward, token entropy and KL before and after.
+// 3. Writes sample grids (reference vs fine-tuned on the same held-out prompts and noise), training curves, the
+//    per-iteration metrics CSVs and a summary table, then prints where they are.
+// Usage: dotnet run --project samples/Adrpo.Samples.QuickStart -c Release [outputFolder=artifacts/quickstart]
+//        [textToImageIterations] [languageModelIterations]
 using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Adrpo;
 using Adrpo.Advantages;
-using Adrpo.Losses.FlowMatching;
-using Adrpo.Regularization;
+using Adrpo.Embedded.MiniDrawBench;
+using Adrpo.Embedded.TinyLanguage;
+using Adrpo.Generation;
+using Adrpo.Imaging;
+using Adrpo.Metrics;
+using Adrpo.Rewards;
 using Adrpo.Samples.QuickStart;
-using Microsoft.Data.Analysis;
-using TorchSharp;
-using static TorchSharp.torch;
+using Adrpo.Text;
+using Adrpo.Training;
+using Adrpo.Training.FlowMatching;
+using Adrpo.Training.Language;
+using Microsoft.ML;
+using Bench = Adrpo.Data.MiniDrawBench.MiniDrawBench;
 
-const int Seed = 2026, Hidden = 64, OdeSteps = 16, PerPrompt = 16, EvalPerPrompt = 128, Iterations = 150;
-torch.set_num_threads(Math.Max(1, Math.Min(Environment.ProcessorCount, 2)));
-string outputDir = Path.GetFullPath(args.Length > 0 ? args[0] : Path.Combine("artifacts", "quickstart"));
-Directory.CreateDirectory(outputDir);
+// ---- Settings: what the run costs and how it trains. ----------------------------------------------------------------
+const int Seed = 2026;
+
+// One compute thread: on a 2-core machine that other jobs share, two libtorch threads wait for each other at every
+// operation and an iteration took 2.3 to 18 s (text-to-image) instead of a steady 3.5 s with one. Raise it on an idle machine.
+const int ComputeThreads = 1;
+
+// Text-to-image ADRPO (AdrpoFlowMatchingTrainer). Each iteration: 4 prompts x 8 samples x 20 ODE steps, then updates.
+const int T2iIterations = 60;
+const double T2iLearningRate = 3e-3;
+const int T2iUpdatesPerIteration = 4;
+const AdvantageScaling T2iAdvantageScaling = AdvantageScaling.Group;
+const int T2iLoraRank = 8;
+const double T2iLoraAlpha = 16;
+const int T2iPromptsPerIteration = 4, T2iSamplesPerPrompt = 8, T2iOdeSteps = 20;
+const int T2iEvalSamplesPerPrompt = 2;   // on every held-out prompt (100): 200 images per evaluation
+const int T2iGridPrompts = 8, T2iGridZoom = 4;
+
+// Language-model ADRPO-GRPO (AdrpoGrpoTrainer): full fine-tuning, beta0 = 0.04, advantages clipped to [-0.04, 0.04].
+const int LmIterations = 30;
+const double LmLearningRate = 3e-4;
+const int LmGroupSize = 8, LmPromptsPerIteration = 4, LmMaxNewTokens = 48, LmMaxPromptTokens = 64;
+const int LmEvalSamplesPerPrompt = 4;    // on every held-out prompt (24) at temperature 1: 96 completions
+
+int t2iIterations = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : T2iIterations;
+int lmIterations = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : LmIterations;
+string output = Path.GetFullPath(args.Length > 0 ? args[0] : Path.Combine("artifacts", "quickstart"));
+Directory.CreateDirectory(output);
+TorchSharp.torch.set_num_threads(ComputeThreads);
+NativeQuiet.DisableNnpack();   // without NNPACK support in the CPU, libtorch warns on every convolution of the reward CNN
 var clock = Stopwatch.StartNew();
-
-var reference = Pretrain(Seed);
-var evalPrompts = arange(ToyPrompts.Count, dtype: ScalarType.Int64).repeat_interleave(EvalPerPrompt);
-var baseMetrics = Evaluate(reference, reference, evalPrompts, new Generator(Seed + 1));
-Console.WriteLine($"Pre-trained reference in {clock.Elapsed.TotalSeconds:F1} s: reward {baseMetrics.Reward:F3}, diversity {baseMetrics.Diversity:F3}");
-
-var log = new List<(string Method, int Iteration, double Reward, double Diversity, double W2, double Loss)>();
-var finals = new Dictionary<string, Metrics>();
-foreach (string method in new[] { "ADRPO", "ORW-CFM-W2" })
+var files = new List<string>();
+string OutputFile(string name)
 {
-    var policy = Pretrain(Seed); // same weights as the reference, trained again from the same seed
-    var optimizer = optim.Adam(policy.parameters(), 1e-3);
-    var sampling = new Generator(Seed + 2);
-    var coefficient = AdaptiveDivergenceCoefficient.PaperFlowMatchingDefaults;
-    for (int iteration = 1; iteration <= Iterations; iteration++)
-    {
-        using var step = NewDisposeScope();
-        var prompts = arange(ToyPrompts.Count, dtype: ScalarType.Int64).repeat_interleave(PerPrompt);
-        var x1 = policy.Sample(prompts, OdeSteps, sampling);                     // online samples (line 4)
-        var rewards = ToyPrompts.Reward(x1, prompts);                             // line 6
-        var x0 = randn(x1.shape, generator: sampling);
-        var t = rand(new long[] { x1.shape[0] }, generator: sampling);            // line 7
-        var xt = FlowMatchingPath.Interpolate(x0, x1, t);                         // line 8
-        var u = FlowMatchingPath.TargetVelocity(x0, x1);                          // line 9
-        Tensor vRef;
-        using (no_grad())
-        {
-            vRef = reference.forward(xt, t, prompts);
-        }
-
-        var v = policy.forward(xt, t, prompts);
-        FlowMatchingLossOutput loss;
-        if (method == "ADRPO")
-        {
-            var advantages = GroupAdvantages.Clip(GroupAdvantages.Compute(rewards, PerPrompt), coefficient.MinAdvantage, coefficient.MaxAdvantage);
-            loss = AdrpoFlowMatchingLoss.Compute(v, u, vRef, advantages, coefficient.Compute(advantages));   // eq. 6
-        }
-        else
-        {
-            loss = OrwCfmW2Loss.Compute(v, u, vRef, rewards);
-        }
-
-        optimizer.zero_grad();
-        loss.Loss.backward();
-        nn.utils.clip_grad_norm_(policy.parameters(), 1.0);
-        optimizer.step();
-
-        if (iteration % 25 == 0 || iteration == Iterations)
-        {
-            var m = Evaluate(policy, reference, evalPrompts, new Generator(Seed + 1));
-            log.Add((method, iteration, m.Reward, m.Diversity, m.W2, loss.Loss.item<float>()));
-            Console.WriteLine($"  {method,-10} iteration {iteration,3}/{Iterations}: reward {m.Reward:F3}, diversity {m.Diversity:F3}, W2 {m.W2:F4}");
-            finals[method] = m;
-        }
-    }
+    files.Add(Path.Combine(output, name));
+    return files[^1];
 }
+
+Console.WriteLine($"Adrpo quick start: ADRPO on the embedded text-to-image and language-model tasks (seed {Seed}).");
+Console.WriteLine($"Output folder: {output}");
+var context = new MLContext(seed: Seed);
+using var encoder = new MiniLmTextEncoder();
+
+// ---- 1. Text-to-image: ADRPO flow matching. ---------------------------------------------------------------------------
+Console.WriteLine($"\n[1/2] Text-to-image: ADRPO flow matching, {t2iIterations} iterations x {T2iPromptsPerIteration} prompts x {T2iSamplesPerPrompt} samples, lr {T2iLearningRate}, {T2iUpdatesPerIteration} updates per iteration, advantage scaling {T2iAdvantageScaling}, LoRA rank {T2iLoraRank}");
+using var scorer = EmbeddedMiniDrawBench.LoadMatchScorer(encoder);
+using var embedder = new ResNetImageEmbedder(intraOpThreads: ComputeThreads);
+var (trainPrompts, testPrompts) = Bench.Split(seed: Seed);
+var t2iEvalPrompts = testPrompts.SelectMany(p => Enumerable.Repeat(p.Text, T2iEvalSamplesPerPrompt)).ToList();
+var gridPrompts = Enumerable.Range(0, T2iGridPrompts).Select(i => testPrompts[i * testPrompts.Count / T2iGridPrompts].Text).ToList();
+var generation = new GenerationSettings { Seed = Seed, OdeSteps = T2iOdeSteps };
+var referenceImages = new FlowMatchingGeneratorTransformer(EmbeddedMiniDrawBench.LoadGenerator(), encoder, generation);
+var t2iBefore = EvaluateImages(referenceImages, "  evaluating reference");
+
+var t2iOptions = new AdrpoFlowMatchingTrainer.Options
+{
+    Generator = EmbeddedMiniDrawBench.LoadGenerator(),
+    TextEncoder = encoder,
+    RewardModels = { MatchRewardMapping.Create(context, scorer) },
+    Method = FineTuningMethod.Adrpo,
+    Iterations = t2iIterations,
+    PromptsPerIteration = T2iPromptsPerIteration,
+    SamplesPerPrompt = T2iSamplesPerPrompt,
+    LearningRate = T2iLearningRate,
+    UpdatesPerIteration = T2iUpdatesPerIteration,
+    AdvantageScaling = T2iAdvantageScaling,
+    LoraRank = T2iLoraRank,
+    LoraAlpha = T2iLoraAlpha,
+    OdeSteps = T2iOdeSteps,
+    Seed = Seed,
+    MetricsCsvPath = OutputFile("t2i-metrics.csv"),
+};
+var t2iLog = new List<FlowMatchingIterationMetrics>();
+AdrpoFlowMatchingTrainer t2iTrainer;
+FlowMatchingGeneratorTransformer tunedImages;
+double t2iSeconds;
+using (var bar = new ConsoleProgressBar("  fine-tuning (ADRPO)", t2iIterations))
+{
+    t2iOptions.Progress = bar.For<FlowMatchingIterationMetrics>(m =>
+    {
+        t2iLog.Add(m);
+        return (m.Iteration, $"reward {m.RewardMean:F3}, W2 {m.W2:0.00E+0}, beta [{m.BetaMin:F2}, {m.BetaMax:F2}]");
+    });
+    t2iTrainer = context.FineTuning().AdrpoFlowMatching(t2iOptions);
+    var data = context.Data.LoadFromEnumerable(trainPrompts.Select(p => new PromptRow { Prompt = p.Text }));
+    tunedImages = context.Transforms.CopyColumns("PromptText", "Prompt").Append(t2iTrainer).Fit(data).LastTransformer;
+    t2iSeconds = bar.Elapsed.TotalSeconds;
+}
+
+var t2iAfter = EvaluateImages(tunedImages, "  evaluating ADRPO");
+var zoomed = referenceImages.Generate(gridPrompts, firstRow: 100_000).Concat(tunedImages.Generate(gridPrompts, firstRow: 100_000)).Select(Zoom).ToList();
+PngWriter.WriteGrid(OutputFile("t2i-samples.png"), zoomed, 3, 32 * T2iGridZoom, 32 * T2iGridZoom, columns: T2iGridPrompts, padding: 4);
+File.WriteAllLines(OutputFile("t2i-samples.txt"), new[] { "t2i-samples.png: top row reference, bottom row ADRPO; same noise per column. Columns:" }
+    .Concat(gridPrompts.Select((p, i) => $"{i + 1}. {p}")));
+
+// ---- 2. Language model: ADRPO-GRPO. -----------------------------------------------------------------------------------
+Console.WriteLine($"\n[2/2] Language model: ADRPO-GRPO, {lmIterations} iterations x {LmPromptsPerIteration} prompts x {LmGroupSize} completions, lr {LmLearningRate}, {LmMaxNewTokens} new tokens");
+var lmReward = EmbeddedTinyLanguage.LoadRewardModel(context, encoder);
+var lmScorer = new RewardScorer(context, new[] { lmReward }, RewardSampleColumn.Text());
+var lmEvalPrompts = EmbeddedTinyLanguage.TestPrompts.SelectMany(p => Enumerable.Repeat(p, LmEvalSamplesPerPrompt)).ToList();
+var lmSettings = new LanguageGenerationSettings { Seed = Seed, MaxNewTokens = LmMaxNewTokens, MaxPromptTokens = LmMaxPromptTokens, Temperature = 1.0 };
+var referenceLm = new CausalLanguageModelTransformer(EmbeddedTinyLanguage.LoadModel(), EmbeddedTinyLanguage.LoadTokenizer(), lmSettings);
+double lmBefore = EvaluateLanguage(referenceLm, "  evaluating reference");
+
+var lmOptions = new AdrpoGrpoTrainer.Options
+{
+    Model = EmbeddedTinyLanguage.LoadModel(),
+    Tokenizer = EmbeddedTinyLanguage.LoadTokenizer(),
+    RewardModels = { lmReward },
+    Adaptive = true,
+    Iterations = lmIterations,
+    GroupSize = LmGroupSize,
+    PromptsPerIteration = LmPromptsPerIteration,
+    MaxNewTokens = LmMaxNewTokens,
+    MaxPromptTokens = LmMaxPromptTokens,
+    LearningRate = LmLearningRate,
+    Seed = Seed,
+    MetricsCsvPath = OutputFile("lm-metrics.csv"),
+};
+var lmLog = new List<GrpoIterationMetrics>();
+AdrpoGrpoTrainer lmTrainer;
+CausalLanguageModelTransformer tunedLm;
+double lmSeconds;
+using (var bar = new ConsoleProgressBar("  fine-tuning (ADRPO-GRPO)", lmIterations))
+{
+    lmOptions.Progress = bar.For<GrpoIterationMetrics>(m =>
+    {
+        lmLog.Add(m);
+        return (m.Iteration, $"reward {m.RewardMean:F3}, KL {m.Kl:F4}, entropy {m.Entropy:F3}");
+    });
+    lmTrainer = context.FineTuning().AdrpoGrpo(lmOptions);
+    var data = context.Data.LoadFromEnumerable(EmbeddedTinyLanguage.TrainPrompts.Select(p => new PromptRow { Prompt = p }));
+    var fitted = context.Transforms.CopyColumns("PromptText", "Prompt").Append(lmTrainer).Fit(data).LastTransformer;
+    tunedLm = new CausalLanguageModelTransformer(fitted.Model, fitted.Tokenizer, lmSettings);
+    lmSeconds = bar.Elapsed.TotalSeconds;
+}
+
+double lmAfter = EvaluateLanguage(tunedLm, "  evaluating ADRPO-GRPO");
+var examplePrompts = EmbeddedTinyLanguage.TestPrompts.Take(4).ToList();
+var (referenceReplies, tunedReplies) = (referenceLm.Generate(examplePrompts, 100_000), tunedLm.Generate(examplePrompts, 100_000));
+File.WriteAllLines(OutputFile("lm-examples.txt"), examplePrompts.SelectMany((p, i) => new[]
+{
+    $"prompt: {p}", $"  reference:  {referenceReplies[i]}", $"  ADRPO-GRPO: {tunedReplies[i]}", string.Empty,
+}));
+
+// ---- Charts, table, files. --------------------------------------------------------------------------------------------
+var t2iMetrics = t2iTrainer.Metrics!;
+var lmMetrics = lmTrainer.Metrics!;
+new LineChart { Title = "Training reward per iteration (ADRPO)", XLabel = "iteration", YLabel = "mean reward of the iteration's samples" }
+    .AddColumns(t2iMetrics, "Iteration", "RewardMean", "text-to-image: match score")
+    .AddColumns(lmMetrics, "Iteration", "RewardMean", "language model: learned reward")
+    .Write(OutputFile("reward-curves.png"));
+LineChart.FromMetrics(t2iMetrics, "Iteration", ["W2"], "Text-to-image: W2 to the reference, E|v - v_ref|^2").Write(OutputFile("t2i-w2.png"));
+new LineChart { Title = "Text-to-image: beta_i = beta0 - clip(A_i) per sample", XLabel = "iteration" }
+    .AddColumns(t2iMetrics, "Iteration", "BetaMin", "smallest beta_i").AddColumns(t2iMetrics, "Iteration", "BetaMean", "mean beta_i")
+    .AddColumns(t2iMetrics, "Iteration", "BetaMax", "largest beta_i").Write(OutputFile("t2i-beta.png"));
+new LineChart { Title = "Language model: KL to the reference and mean beta_i", XLabel = "iteration" }
+    .AddColumns(lmMetrics, "Iteration", "Kl", "KL (k3 estimate, per token)").AddColumns(lmMetrics, "Iteration", "BetaMean", "mean beta_i")
+    .Write(OutputFile("lm-kl-beta.png"));
+
+string Num(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+var table = new[]
+{
+    "| task | model | held-out reward | diversity / entropy | divergence to reference | fine-tuning time |",
+    "|---|---|---|---|---|---|",
+    $"| text-to-image | reference | {Num(t2iBefore.Reward, "F3")} | {Num(t2iBefore.Diversity, "F3")} (ResNet-18) | - | - |",
+    $"| text-to-image | ADRPO | {Num(t2iAfter.Reward, "F3")} | {Num(t2iAfter.Diversity, "F3")} (ResNet-18) | W2 {Num(t2iLog[^1].W2, "0.00E+0")} | {Num(t2iSeconds, "F0")} s |",
+    $"| language model | reference | {Num(lmBefore, "F3")} | {Num(lmLog[0].Entropy, "F3")} (entropy) | - | - |",
+    $"| language model | ADRPO-GRPO | {Num(lmAfter, "F3")} | {Num(lmLog[^1].Entropy, "F3")} (entropy) | KL {Num(lmLog[^1].Kl, "F4")} | {Num(lmSeconds, "F0")} s |",
+};
+string notes = $"Held-out: text-to-image {testPrompts.Count} prompts x {T2iEvalSamplesPerPrompt} samples (match score; diversity = mean pairwise "
+    + $"ResNet-18 distance per prompt); language model {EmbeddedTinyLanguage.TestPrompts.Count} prompts x {LmEvalSamplesPerPrompt} completions at temperature 1. "
+    + "Entropy (nats/token) is the trainer's on its own samples at the first iteration (the reference) and the last; W2 and KL are the trainer's estimates at the last iteration.";
+string total = $"Total {Num(clock.Elapsed.TotalSeconds, "F0")} s with {ComputeThreads} compute thread(s) on {Environment.ProcessorCount} CPU core(s) ({RuntimeInformation.OSDescription}).";
+File.WriteAllLines(OutputFile("summary.md"), table.Append(string.Empty).Append(notes).Append(total));
 
 Console.WriteLine();
-Console.WriteLine("| model      | reward | diversity | W2 to reference |");
-Console.WriteLine("|------------|--------|-----------|-----------------|");
-Console.WriteLine($"| reference  | {baseMetrics.Reward,6:F3} | {baseMetrics.Diversity,9:F3} | {0,15:F4} |");
-foreach (var (method, m) in finals)
-{
-    Console.WriteLine($"| {method,-10} | {m.Reward,6:F3} | {m.Diversity,9:F3} | {m.W2,15:F4} |");
-}
+table.ToList().ForEach(Console.WriteLine);
+Console.WriteLine(notes);
+Console.WriteLine($"Example (held-out prompt \"{examplePrompts[0]}\"):\n  reference:  {referenceReplies[0]}\n  ADRPO-GRPO: {tunedReplies[0]}");
+Console.WriteLine($"\nFiles:\n{string.Join('\n', files.Select(f => "  " + f))}");
+Console.WriteLine(total);
 
-var frame = new DataFrame(
-    new StringDataFrameColumn("method", log.Select(r => r.Method)),
-    new Int32DataFrameColumn("iteration", log.Select(r => r.Iteration)),
-    new DoubleDataFrameColumn("reward", log.Select(r => r.Reward)),
-    new DoubleDataFrameColumn("diversity", log.Select(r => r.Diversity)),
-    new DoubleDataFrameColumn("w2", log.Select(r => r.W2)),
-    new DoubleDataFrameColumn("loss", log.Select(r => r.Loss)));
-string csv = Path.Combine(outputDir, "metrics.csv");
-string temp = csv + ".tmp";
-DataFrame.SaveCsv(frame, temp);
-File.Move(temp, csv, overwrite: true); // never leave a half-written CSV
-Console.WriteLine($"\nMetrics: {csv}\nTotal time: {clock.Elapsed.TotalSeconds:F1} s");
-
-static VelocityMlp Pretrain(int seed)
+ImageScores EvaluateImages(FlowMatchingGeneratorTransformer generator, string label)
 {
-    var generator = new Generator((ulong)seed);
-    var model = new VelocityMlp(ToyPrompts.Count, Hidden, generator);
-    var optimizer = optim.Adam(model.parameters(), 3e-3);
-    for (int step = 0; step < 1500; step++)
+    const int Chunk = 20;   // a multiple of the samples per prompt, so a prompt's samples stay together
+    using var bar = new ConsoleProgressBar(label, 2 * t2iEvalPrompts.Count);
+    var images = new List<float[]>();
+    for (int start = 0; start < t2iEvalPrompts.Count; start += Chunk)
     {
-        using var scope = NewDisposeScope();
-        var prompts = randint(0, ToyPrompts.Count, new long[] { 256 }, generator: generator);
-        var x1 = ToyPrompts.Data(prompts, generator);
-        var x0 = randn(x1.shape, generator: generator);
-        var t = rand(new long[] { 256 }, generator: generator);
-        var v = model.forward(FlowMatchingPath.Interpolate(x0, x1, t), t, prompts);
-        var loss = VelocityError.PerSample(v, FlowMatchingPath.TargetVelocity(x0, x1)).mean();   // eq. 5
-        optimizer.zero_grad();
-        loss.backward();
-        optimizer.step();
+        images.AddRange(generator.Generate(t2iEvalPrompts.Skip(start).Take(Chunk).ToList(), firstRow: start));
+        bar.Report(images.Count, "generating");
     }
 
-    return model;
+    float[] scores = scorer.Score(t2iEvalPrompts, images);
+    var embeddings = new List<float[]>();
+    for (int start = 0; start < images.Count; start += Chunk)
+    {
+        embeddings.AddRange(embedder.Embed(images.Skip(start).Take(Chunk).ToList(), 3, 32, 32));
+        if (embeddings.Count < images.Count)
+        {
+            bar.Report(images.Count + embeddings.Count, "ResNet-18 embeddings");
+        }
+    }
+
+    var result = new ImageScores(scores.Average(), ImageDiversity.MeanPairwiseDistanceOverGroups(embeddings, T2iEvalSamplesPerPrompt));
+    bar.Report(2 * images.Count, $"reward {result.Reward:F3}, diversity {result.Diversity:F3}");
+    return result;
 }
 
-static Metrics Evaluate(VelocityMlp policy, VelocityMlp reference, Tensor prompts, Generator generator)
+double EvaluateLanguage(CausalLanguageModelTransformer model, string label)
 {
-    using var scope = NewDisposeScope();
-    using var _ = no_grad();
-    var x = policy.Sample(prompts, OdeSteps, generator);
-    double reward = ToyPrompts.Reward(x, prompts).mean().item<float>();
-    double diversity = ToyPrompts.Diversity(x, EvalPerPrompt);
-    var t = rand(new long[] { prompts.shape[0] }, generator: generator);
-    var xt = FlowMatchingPath.Interpolate(randn(x.shape, generator: generator), x, t);
-    double w2 = VelocityError.PerSample(policy.forward(xt, t, prompts), reference.forward(xt, t, prompts)).mean().item<float>();
-    return new Metrics(reward, diversity, w2);
+    const int Chunk = 16;
+    using var bar = new ConsoleProgressBar(label, lmEvalPrompts.Count);
+    var completions = new List<string>();
+    for (int start = 0; start < lmEvalPrompts.Count; start += Chunk)
+    {
+        completions.AddRange(model.Generate(lmEvalPrompts.Skip(start).Take(Chunk).ToList(), firstRow: start));
+        if (completions.Count < lmEvalPrompts.Count)
+        {
+            bar.Report(completions.Count, "generating");
+        }
+    }
+
+    double reward = lmScorer.Score(lmEvalPrompts, completions).Total.Where(float.IsFinite).Average();
+    bar.Report(completions.Count, $"reward {reward:F3}");
+    return reward;
 }
 
-internal sealed record Metrics(double Reward, double Diversity, double W2);
+float[] Zoom(float[] chw)
+{
+    int size = 32, big = size * T2iGridZoom;
+    var result = new float[3 * big * big];
+    for (int c = 0; c < 3; c++)
+    {
+        for (int y = 0; y < big; y++)
+        {
+            for (int x = 0; x < big; x++)
+            {
+                result[(c * big * big) + (y * big) + x] = chw[(c * size * size) + (y / T2iGridZoom * size) + (x / T2iGridZoom)];
+            }
+        }
+    }
+
+    return result;
+}
+
+internal sealed record ImageScores(double Reward, double Diversity);
+
+internal sealed class PromptRow
+{
+    public string Prompt { get; set; } = string.Empty;
+}

@@ -44,6 +44,36 @@ public static class PngWriter
             }
         }
 
+        return EncodeScanlines(raw, channels, height, width);
+    }
+
+    /// <summary>Encodes 8-bit interleaved RGB pixels (row-major, <c>height * width * 3</c> bytes) as PNG bytes.</summary>
+    internal static byte[] EncodeRgb(byte[] rgb, int height, int width)
+    {
+        ArgumentNullException.ThrowIfNull(rgb);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        if (rgb.LongLength != (long)height * width * 3)
+        {
+            throw new ArgumentException($"rgb has {rgb.Length} bytes; height * width * 3 = {(long)height * width * 3}.", nameof(rgb));
+        }
+
+        int rowBytes = 1 + (3 * width);
+        var raw = new byte[(long)rowBytes * height];
+        for (int y = 0; y < height; y++)
+        {
+            Array.Copy(rgb, (long)y * width * 3, raw, ((long)y * rowBytes) + 1, width * 3);
+        }
+
+        return EncodeScanlines(raw, 3, height, width);
+    }
+
+    /// <summary>Writes finished PNG bytes to <paramref name="path"/> atomically, as <see cref="Write"/> does.</summary>
+    internal static void WriteBytes(string path, byte[] png) => WriteAtomically(CheckPath(path), png);
+
+    // Raw scanlines (each a filter byte 0 then the row's samples) into a complete PNG file.
+    private static byte[] EncodeScanlines(byte[] raw, int channels, int height, int width)
+    {
         using var png = new MemoryStream();
         png.Write(Signature);
         var header = new byte[13];
