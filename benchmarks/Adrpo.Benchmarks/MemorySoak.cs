@@ -4,16 +4,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using Adrpo.Embedded.TinyLanguage;
-using Adrpo.Losses.FlowMatching;
-using Adrpo.Models.Dit;
 using Adrpo.Models.Language;
-using Adrpo.Rewards;
-using Adrpo.Text;
 using Adrpo.Training;
 using Adrpo.Training.FlowMatching;
 using Adrpo.Training.Language;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,13 +18,12 @@ namespace Adrpo.Benchmarks;
 /// synchronous Progress callback, so nothing of an iteration is in flight).</summary>
 internal static class MemorySoak
 {
-    private const int WarmUp = 10;
-    private const int Every = 100;
-    private static readonly string[] FlowPrompts = { "a red square", "a blue circle", "two green stars", "a yellow triangle" };
-    private static readonly string[] TextPrompts = { "hello", "tell me about rain", "what is a cat", "12 worlds" };
+    private static int WarmUp = 10;
+    private static int Every = 100;
 
-    public static void Run(int steps)
+    public static void Run(int steps, int warmUp = 10, int every = 100)
     {
+        (WarmUp, Every) = (warmUp, every);
         // Tiny tensors: a second intra-op thread only adds synchronisation (and on a shared machine, waiting).
         torch.set_num_threads(1);
         var rows = new List<Sample>();
@@ -51,7 +45,7 @@ internal static class MemorySoak
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{group.Key}: {last.Step} steps in {last.Seconds:F1} s; RSS {first.RssMiB:F1} -> {last.RssMiB:F1} MiB ({last.RssMiB - first.RssMiB:+0.0;-0.0} MiB); live tensors {first.ThreadLive} -> {last.ThreadLive}; handles {first.Handles} -> {last.Handles}"));
         }
 
-        string csv = Path.Combine(RepoRoot(), "artifacts", "benchmarks", "memory-soak.csv");
+        string csv = Path.Combine(Bench.RepoRoot(), "artifacts", "benchmarks", "memory-soak.csv");
         Directory.CreateDirectory(Path.GetDirectoryName(csv)!);
         File.WriteAllLines(csv, rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Trainer},{r.Step},{r.Seconds:F2},{r.RssMiB:F2},{r.ManagedMiB:F2},{r.ThreadLive},{r.Handles}"))
             .Prepend("trainer,step,elapsed_s,rss_mib,managed_mib,live_tensors_thread,tensor_handles"));
@@ -64,9 +58,9 @@ internal static class MemorySoak
         var probe = new Probe("flow-matching", steps);
         var options = new AdrpoFlowMatchingTrainer.Options
         {
-            Generator = PretrainedTinyDit(),
+            Generator = Fixtures.PretrainedTinyDit(),
             TextEncoder = new HashingTextEncoder(),
-            RewardModels = { RednessReward(context) },
+            RewardModels = { Fixtures.RednessReward(context, 8) },
             Method = FineTuningMethod.Adrpo,
             Iterations = WarmUp + steps,
             SamplesPerPrompt = 4,
@@ -78,7 +72,7 @@ internal static class MemorySoak
             Seed = 5,
             Progress = probe,
         };
-        var prompts = context.Data.LoadFromEnumerable(FlowPrompts.Select(p => new PromptRow { Prompt = p }).ToList());
+        var prompts = Fixtures.Prompts(context, Fixtures.FlowPrompts);
         context.FineTuning().AdrpoFlowMatching(options).Fit(prompts);
         return probe.Samples;
     }
@@ -99,7 +93,7 @@ internal static class MemorySoak
             }, new Generator(4)),
             Tokenizer = tokenizer,
             UseChatTemplate = false,
-            RewardModels = { LetterReward(context) },
+            RewardModels = { Fixtures.LetterReward(context) },
             Iterations = WarmUp + steps,
             GroupSize = 8,
             PromptsPerIteration = 2,
@@ -109,7 +103,7 @@ internal static class MemorySoak
             Seed = 7,
             Progress = probe,
         };
-        var prompts = context.Data.LoadFromEnumerable(TextPrompts.Select(p => new PromptRow { Prompt = p }).ToList());
+        var prompts = Fixtures.Prompts(context, Fixtures.TextPrompts);
         context.FineTuning().AdrpoGrpo(options).Fit(prompts);
         return probe.Samples;
     }
@@ -165,119 +159,5 @@ internal static class MemorySoak
 
         using var process = Process.GetCurrentProcess();
         return process.WorkingSet64 / 1048576.0;
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Adrpo.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        return Directory.GetCurrentDirectory();
-    }
-
-    // Tiny flow-matching stand-ins (copied from the tests' FlowMatchingTestFixtures): an 8x8 DiT briefly pre-trained on
-    // noisy mid-grey images so its adaLN gates are no longer zero (LoRA on a fresh DiT gets no gradient), a hashing
-    // text encoder and a "redness" reward.
-    private static DitVelocityModel PretrainedTinyDit()
-    {
-        var config = new DitConfig
-        {
-            SampleSize = 8, InChannels = 3, PatchSize = 4, HiddenSize = 32, NumLayers = 2, NumAttentionHeads = 2,
-            ConditionDim = HashingTextEncoder.Size, FrequencyEmbeddingSize = 32,
-        };
-        var generator = new Generator(3);
-        var model = new DitVelocityModel(config, generator);
-        var optimizer = optim.Adam(model.parameters(), 3e-3);
-        using (var conditions = new HashingTextEncoder().Encode(FlowPrompts))
-        {
-            for (int step = 0; step < 100; step++)
-            {
-                using var scope = NewDisposeScope();
-                var x1 = (randn(new long[] { 8, 3, 8, 8 }, generator: generator) * 0.3) - 0.2;
-                var c = conditions.index_select(0, randint(0, FlowPrompts.Length, new long[] { 8 }, generator: generator));
-                var x0 = randn(x1.shape, generator: generator);
-                var t = rand(new long[] { 8 }, generator: generator);
-                var loss = VelocityError.PerSample(model.Forward(FlowMatchingPath.Interpolate(x0, x1, t), t, c), FlowMatchingPath.TargetVelocity(x0, x1)).mean();
-                optimizer.zero_grad();
-                loss.backward();
-                optimizer.step();
-            }
-        }
-
-        optimizer.Dispose();
-        model.SetTraining(false);
-        return model;
-    }
-
-    private static RewardModel RednessReward(MLContext context)
-    {
-        var estimator = context.Transforms.CustomMapping<ImageRow, ScoreRow>((input, output) => output.Score = input.Image.Take(64).Average(), contractName: null);
-        return new RewardModel(estimator.Fit(context.Data.LoadFromEnumerable(new List<ImageRow>())), 1.0, "Score", "redness");
-    }
-
-    private static RewardModel LetterReward(MLContext context)
-    {
-        var estimator = context.Transforms.CustomMapping<TextRow, ScoreRow>((input, output) => output.Score = input.Completion.Count(char.IsAsciiLetter), contractName: null);
-        return new RewardModel(estimator.Fit(context.Data.LoadFromEnumerable(new List<TextRow>())), 1.0, "Score", "letters");
-    }
-
-    private sealed class PromptRow
-    {
-        public string Prompt { get; set; } = string.Empty;
-    }
-
-    private sealed class ImageRow
-    {
-        public string Prompt { get; set; } = string.Empty;
-
-        [VectorType(3, 8, 8)]
-        public float[] Image { get; set; } = Array.Empty<float>();
-    }
-
-    private sealed class TextRow
-    {
-        public string Prompt { get; set; } = string.Empty;
-
-        public string Completion { get; set; } = string.Empty;
-    }
-
-    private sealed class ScoreRow
-    {
-        public float Score { get; set; }
-    }
-
-    /// <summary>A deterministic 16-d prompt "encoder": hashed character trigrams, unit norm.</summary>
-    private sealed class HashingTextEncoder : ITextEncoder
-    {
-        public const int Size = 16;
-
-        public int Dimension => Size;
-
-        public Tensor Encode(IReadOnlyList<string> texts)
-        {
-            var data = new float[texts.Count * Size];
-            for (int i = 0; i < texts.Count; i++)
-            {
-                string s = texts[i];
-                for (int j = 0; j + 2 < s.Length; j++)
-                {
-                    int h = (s[j] * 31 * 31) + (s[j + 1] * 31) + s[j + 2];
-                    data[(i * Size) + (h % Size)] += 1;
-                }
-
-                double norm = Math.Sqrt(data.Skip(i * Size).Take(Size).Sum(v => v * v));
-                for (int k = 0; k < Size && norm > 0; k++)
-                {
-                    data[(i * Size) + k] /= (float)norm;
-                }
-            }
-
-            return tensor(data, new long[] { texts.Count, Size });
-        }
     }
 }

@@ -1,0 +1,60 @@
+"""Single kernels and per-op overhead for `Adrpo.Benchmarks torch-vs-pytorch`, mirrored by
+benchmarks/Adrpo.Benchmarks/Kernels.cs: the layers that dominate the two training steps, each forward + backward on
+fixed inputs (backward with a fixed upstream gradient, so no reduction kernel is timed)."""
+import math
+import time
+
+import torch
+import torch.nn.functional as F
+
+
+def _fwd_bwd(forward, grad_shape, *leaves):
+    g = torch.randn(grad_shape)
+    return lambda: forward(*leaves).backward(g)
+
+
+def make():
+    r = torch.randn
+    x128, w384 = r(1024, 128, requires_grad=True), r(384, 128)
+    x512, w128 = r(1024, 512, requires_grad=True), r(128, 512)
+    h, head = r(512, 256, requires_grad=True), r(4096, 256, requires_grad=True)
+    q, k, v = (r(16, 4, 64, 32, requires_grad=True) for _ in range(3))
+    tokens, wide, logits = r(16, 64, 128, requires_grad=True), r(16, 64, 512, requires_grad=True), r(8, 63, 4096, requires_grad=True)
+    scale = 1.0 / math.sqrt(32)
+    return {
+        "linear fwd [1024,128]->384": lambda: F.linear(x128.detach(), w384),
+        "linear fwd+bwd [1024,128]->384": _fwd_bwd(lambda a: F.linear(a, w384), (1024, 384), x128),
+        "linear fwd+bwd [1024,512]->128": _fwd_bwd(lambda a: F.linear(a, w128), (1024, 128), x512),
+        "LM head fwd+bwd [512,256]->4096": _fwd_bwd(F.linear, (512, 4096), h, head),
+        "attention (math) fwd+bwd [16,4,64,32]": _fwd_bwd(lambda a, b, c: torch.softmax(a.matmul(b.transpose(-2, -1)) * scale, -1).matmul(c), (16, 4, 64, 32), q, k, v),
+        "layer_norm fwd+bwd [16,64,128]": _fwd_bwd(lambda a: F.layer_norm(a, (128,), eps=1e-6), (16, 64, 128), tokens),
+        "gelu(tanh) fwd+bwd [16,64,512]": _fwd_bwd(lambda a: F.gelu(a, approximate="tanh"), (16, 64, 512), wide),
+        "logsumexp fwd+bwd [8,63,4096]": _fwd_bwd(lambda a: a.logsumexp(-1), (8, 63), logits),
+    }
+
+
+def run(kernels, reps):
+    result = {}
+    for name, kernel in kernels.items():
+        times = []
+        for _ in range(reps):
+            start = time.perf_counter()
+            kernel()
+            times.append((time.perf_counter() - start) * 1e3)
+        result[name] = times
+    return result
+
+
+def ops(count):
+    """Microseconds per tiny op: plain adds, then adds on a tensor that requires grad (autograd graph recorded)."""
+    result = []
+    for grad in (False, True):
+        x = torch.ones(4, requires_grad=grad)
+        y = torch.ones(4)
+        for _ in range(200):
+            x.add(y)
+        start = time.perf_counter()
+        for _ in range(count):
+            x.add(y)
+        result.append((time.perf_counter() - start) * 1e6 / count)
+    return result
