@@ -116,6 +116,24 @@ internal sealed class TrainingCheckpoint : IDisposable
         return tensor;
     }
 
+    /// <summary>Records the settings a resumed run must share with this one.</summary>
+    public void SetFingerprint(IEnumerable<(string Key, string Value)> fingerprint)
+    {
+        foreach (var (key, value) in fingerprint)
+        {
+            Metadata[key] = value;
+        }
+    }
+
+    /// <summary>Checks every recorded setting against this run's (see <see cref="RequireSame"/>).</summary>
+    public void RequireFingerprint(IEnumerable<(string Key, string Value)> fingerprint)
+    {
+        foreach (var (key, value) in fingerprint)
+        {
+            RequireSame(key, value);
+        }
+    }
+
     /// <summary>Checks a settings value recorded at save time against this run's, naming both.</summary>
     public void RequireSame(string key, string current)
     {

@@ -231,10 +231,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         checkpoint.SetInt("iteration", State.Iteration);
         checkpoint.SetInt("skipped_in_a_row", _guard.Consecutive);
         checkpoint.SetJson("metrics", State.Metrics);
-        foreach (var (key, value) in Fingerprint())
-        {
-            checkpoint.Metadata[key] = value;
-        }
+        checkpoint.SetFingerprint(Fingerprint());
 
         checkpoint.Save(path);
         checkpoint.Tensors.Clear();   // the scope owns them
@@ -245,10 +242,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
     {
         using var scope = NewDisposeScope();
         using var checkpoint = TrainingCheckpoint.Load(path, Trainer);
-        foreach (var (key, value) in Fingerprint())
-        {
-            checkpoint.RequireSame(key, value);
-        }
+        checkpoint.RequireFingerprint(Fingerprint());
 
         var parameters = _model.TrainableParameters();
         using (no_grad())

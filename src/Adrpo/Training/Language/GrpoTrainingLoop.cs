@@ -184,10 +184,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         checkpoint.SetInt("iteration", State.Iteration);
         checkpoint.SetInt("skipped_in_a_row", _guard.Consecutive);
         checkpoint.SetJson("metrics", State.Metrics);
-        foreach (var (key, value) in Fingerprint())
-        {
-            checkpoint.Metadata[key] = value;
-        }
+        checkpoint.SetFingerprint(Fingerprint());
 
         checkpoint.Save(path);
         checkpoint.Tensors.Clear();   // the scope owns them
@@ -198,10 +195,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     {
         using var scope = NewDisposeScope();
         using var checkpoint = TrainingCheckpoint.Load(path, Trainer);
-        foreach (var (key, value) in Fingerprint())
-        {
-            checkpoint.RequireSame(key, value);
-        }
+        checkpoint.RequireFingerprint(Fingerprint());
 
         using (no_grad())
         {
