@@ -2,11 +2,12 @@
 @echo off
 rem ---------------------------------------------------------------------------------------------
 rem  Adrpo build script. This one file is both a Windows batch file and a POSIX shell script:
-rem    Windows:  build.cmd [all|setup|build|test|pack|sample|notebooks]
-rem    Linux:    ./build.cmd [all|setup|build|test|pack|sample|notebooks]
+rem    Windows:  build.cmd [all|setup|build|test|pack|sample|notebooks|smoke]
+rem    Linux:    ./build.cmd [all|setup|build|test|pack|sample|notebooks|smoke]
 rem  all (default) = build, test, pack, then run the main sample.
 rem  notebooks = pack, then run every samples\notebooks\*.ipynb headless with dotnet-repl (local tool), one TRX each
 rem              in artifacts\test-results\notebook-<name>.trx; fails when any cell fails.
+rem  smoke = every benchmark mode and the reproduction harness at tiny sizes (about 2 minutes); fails when one fails.
 rem ---------------------------------------------------------------------------------------------
 setlocal
 set TARGET=%1
@@ -32,7 +33,12 @@ if "%TARGET%"=="test" (
 if "%TARGET%"=="pack" ( dotnet pack src\Adrpo\Adrpo.csproj -c Release -o artifacts\packages || exit /b 1 & goto :eof )
 if "%TARGET%"=="sample" ( dotnet run --project samples\Adrpo.Samples.QuickStart -c Release || exit /b 1 & goto :eof )
 if "%TARGET%"=="notebooks" ( call :notebooks || exit /b 1 & goto :eof )
-echo Unknown target '%TARGET%'. Expected all, setup, build, test, pack, sample or notebooks. 1>&2
+if "%TARGET%"=="smoke" (
+  dotnet run --project benchmarks\Adrpo.Benchmarks -c Release -- smoke || exit /b 1
+  dotnet run --project benchmarks\Adrpo.Reproduction -c Release -- --smoke --fresh || exit /b 1
+  goto :eof
+)
+echo Unknown target '%TARGET%'. Expected all, setup, build, test, pack, sample, notebooks or smoke. 1>&2
 exit /b 2
 
 :notebooks
@@ -151,11 +157,16 @@ case "$target" in
   pack)   dotnet pack src/Adrpo/Adrpo.csproj -c Release -o artifacts/packages ;;
   sample) dotnet run --project samples/Adrpo.Samples.QuickStart -c Release ;;
   notebooks) run_notebooks ;;
+  smoke)
+    # Every benchmark mode and the reproduction harness at tiny sizes: they keep running, not just compiling.
+    dotnet run --project benchmarks/Adrpo.Benchmarks -c Release -- smoke &&
+      dotnet run --project benchmarks/Adrpo.Reproduction -c Release -- --smoke --fresh
+    ;;
   all)
     setup
     run_tests
     dotnet pack src/Adrpo/Adrpo.csproj -c Release -o artifacts/packages
     dotnet run --project samples/Adrpo.Samples.QuickStart -c Release
     ;;
-  *) echo "Unknown target '$target'. Expected all, setup, build, test, pack, sample or notebooks." >&2; exit 2 ;;
+  *) echo "Unknown target '$target'. Expected all, setup, build, test, pack, sample, notebooks or smoke." >&2; exit 2 ;;
 esac

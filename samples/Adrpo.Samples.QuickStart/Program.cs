@@ -18,6 +18,7 @@ using Adrpo.Embedded.TinyLanguage;
 using Adrpo.Generation;
 using Adrpo.Imaging;
 using Adrpo.Metrics;
+using Adrpo.Native;
 using Adrpo.Rewards;
 using Adrpo.Samples.QuickStart;
 using Adrpo.Text;
@@ -56,7 +57,7 @@ int lmIterations = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCul
 string output = Path.GetFullPath(args.Length > 0 ? args[0] : Path.Combine("artifacts", "quickstart"));
 Directory.CreateDirectory(output);
 TorchSharp.torch.set_num_threads(ComputeThreads);
-NativeQuiet.DisableNnpack();   // without NNPACK support in the CPU, libtorch warns on every convolution of the reward CNN
+Nnpack.Disable();   // without NNPACK support in the CPU, libtorch warns on every convolution of the reward CNN
 var clock = Stopwatch.StartNew();
 var files = new List<string>();
 string OutputFile(string name)

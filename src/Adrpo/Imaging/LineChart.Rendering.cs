@@ -132,6 +132,11 @@ public sealed partial class LineChart
                     canvas.Square(px - 2, py - 2, 5, series.Color);
                 }
             }
+
+            if (ShowMarkers)
+            {
+                DrawMarkers(canvas, layout, series);
+            }
         }
 
         canvas.Clip = (0, 0, Width - 1, Height - 1);
@@ -158,6 +163,22 @@ public sealed partial class LineChart
         }
 
         return canvas.Pixels;
+    }
+
+    /// <summary>A square on every valid point; the first valid point's is larger, so a trajectory shows where it starts.</summary>
+    private static void DrawMarkers(ChartCanvas canvas, Layout layout, LineSeries series)
+    {
+        bool first = true;
+        for (int i = 0; i < series.X.Count; i++)
+        {
+            if (series.IsValid(i))
+            {
+                int size = first ? 11 : 7;
+                var (px, py) = layout.ToPixel(series.X[i], series.Y[i]);
+                canvas.Square(px - (size / 2), py - (size / 2), size, series.Color);
+                first = false;
+            }
+        }
     }
 
     private sealed record Layout(int Left, int Top, int Right, int Bottom, Axis X, Axis Y, int TitleTop, int YLabelTop, List<(int Left, int Top, LineSeries Series)> Legend)

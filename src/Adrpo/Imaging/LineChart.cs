@@ -77,6 +77,12 @@ public sealed partial class LineChart
         set => _textScale = value is >= 1 and <= 4 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "TextScale must be 1 to 4.");
     }
 
+    /// <summary>
+    /// Draws a square marker on every point (default false: lines only). The first point of each series gets a larger
+    /// one, so trajectories (e.g. reward against diversity at successive evaluations) show where they start.
+    /// </summary>
+    public bool ShowMarkers { get; set; }
+
     /// <summary>The series, in the order they were added (and drawn).</summary>
     public IReadOnlyList<LineSeries> Series => _series;
 

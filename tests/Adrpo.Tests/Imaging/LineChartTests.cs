@@ -86,6 +86,22 @@ public sealed class LineChartTests
     }
 
     [TestMethod]
+    public void MarkersSitOnEveryPointAndTheFirstIsLarger()
+    {
+        // A horizontal line: off the line, only a marker can colour a pixel 4 rows above a point.
+        double[] x = [0.0, 5.0, 10.0], y = [5.0, 5.0, 5.0];
+        var plain = PngTestDecoder.Decode(new LineChart(400, 300).Add("flat", x, y, Red).EncodePng());
+        var chart = new LineChart(400, 300) { ShowMarkers = true }.Add("flat", x, y, Red);
+        var marked = PngTestDecoder.Decode(chart.EncodePng());
+        var (firstX, firstY) = chart.ToPixel(0, 5);
+        var (midX, midY) = chart.ToPixel(5, 5);
+        Assert.IsFalse(IsColor(plain, midX, midY - 3, Red), "without markers nothing is drawn 3 pixels above the line");
+        Assert.IsTrue(IsColor(marked, midX, midY - 3, Red), "a 7-pixel marker reaches 3 pixels above its point");
+        Assert.IsFalse(IsColor(marked, midX, midY - 5, Red), "an ordinary marker is 7 pixels wide");
+        Assert.IsTrue(IsColor(marked, firstX + 1, firstY - 5, Red), "the first point's marker is 11 pixels wide");
+    }
+
+    [TestMethod]
     public void NaNAndInfinitePointsAreSkippedAndBreakTheLine()
     {
         var chart = new LineChart(400, 300).Add("gappy", [0.0, 1.0, 2.0, 3.0, 4.0], [1.0, double.NaN, 3.0, double.PositiveInfinity, 5.0], Red);

@@ -81,6 +81,14 @@ public sealed partial class AdrpoFlowMatchingTrainer
         /// <summary>Flow-matching DPO's inverse temperature. Default 500.</summary>
         public double DpoBeta { get; set; } = FlowMatchingDpoLoss.DefaultBeta;
 
+        /// <summary>
+        /// Distinct prompts, drawn at random, whose <see cref="SamplesPerPrompt"/> reference samples form DPO's offline
+        /// preference pairs (best versus worst by reward). Default 0: <see cref="Iterations"/> x
+        /// <see cref="PromptsPerIteration"/>, at most the number of prompts, so DPO generates as many samples as the
+        /// online methods do over the run (the same budget).
+        /// </summary>
+        public int DpoPairPrompts { get; set; }
+
         /// <summary>ODE solver used for sampling. Default Euler.</summary>
         public OdeSolver Solver { get; set; } = OdeSolver.Euler;
 
@@ -175,6 +183,7 @@ public sealed partial class AdrpoFlowMatchingTrainer
             Require(OrwAlpha >= 0 && double.IsFinite(OrwAlpha), nameof(OrwAlpha), $"is {OrwAlpha}; expected zero or positive");
             Require(RaftTopFraction > 0 && RaftTopFraction <= 1, nameof(RaftTopFraction), $"is {RaftTopFraction}; expected a fraction in (0, 1]");
             Require(DpoBeta > 0 && double.IsFinite(DpoBeta), nameof(DpoBeta), $"is {DpoBeta}; expected a positive number");
+            Require(DpoPairPrompts >= 0, nameof(DpoPairPrompts), $"is {DpoPairPrompts}; expected 0 (the online methods' sample budget) or a positive number of prompts");
             Require(OdeSteps >= 1, nameof(OdeSteps), $"is {OdeSteps}; expected at least 1");
             Require(GuidanceScale >= 0 && double.IsFinite(GuidanceScale), nameof(GuidanceScale), $"is {GuidanceScale}; expected zero or positive");
             Require(LoraRank >= 0, nameof(LoraRank), $"is {LoraRank}; expected 0 (full fine-tuning) or a positive rank");
@@ -193,6 +202,10 @@ public sealed partial class AdrpoFlowMatchingTrainer
             Require(LoraRank == 0 || Generator is ILoraAdaptable, nameof(LoraRank), $"is {LoraRank}, but the generator ({Generator.GetType().Name}) does not implement ILoraAdaptable; expected LoraRank = 0 with Method = Raft, or a generator that supports LoRA");
             Require(MetricsCsvPath is null || (!string.IsNullOrWhiteSpace(MetricsCsvPath) && !Directory.Exists(MetricsCsvPath)), nameof(MetricsCsvPath), $"is '{MetricsCsvPath}'; expected null or the path of a CSV file (not a folder)");
         }
+
+        /// <summary>The number of prompts DPO's pairs come from, for <paramref name="promptCount"/> training prompts.</summary>
+        internal int ResolvedDpoPairPrompts(int promptCount) =>
+            Math.Min(promptCount, DpoPairPrompts > 0 ? DpoPairPrompts : (int)Math.Min(int.MaxValue, (long)Iterations * PromptsPerIteration));
 
         private static void Require(bool condition, string option, string problem)
         {

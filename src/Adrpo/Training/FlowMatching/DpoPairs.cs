@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace Adrpo.Training.FlowMatching;
 
 /// <summary>
-/// The offline preference data of the DPO baseline: for every prompt, samples are drawn once from the reference
-/// model (adapters off) and the best and worst by reward form the (preferred, dispreferred) pair.
+/// The offline preference data of the DPO baseline: for each of a random set of distinct prompts, samples are drawn
+/// once from the reference model (adapters off) and the best and worst by reward form the (preferred, dispreferred) pair.
 /// </summary>
 internal sealed class DpoPairs
 {
@@ -25,30 +25,41 @@ internal sealed class DpoPairs
 
     public long Count => Win.shape[0];
 
-    public static DpoPairs FromReference(IConditionalVelocityModel model, FlowMatchingSampler sampler, Tensor conditions, IReadOnlyList<string> prompts, RewardScorer rewards, int samplesPerPrompt, Generator generator)
+    /// <summary>
+    /// Samples <paramref name="samplesPerPrompt"/> reference images for <paramref name="pairPrompts"/> distinct prompts
+    /// drawn uniformly (without replacement) with <paramref name="generator"/>, <paramref name="promptsPerPass"/>
+    /// prompts per sampling pass, and keeps the best and worst of each prompt whose samples differ in reward.
+    /// </summary>
+    public static DpoPairs FromReference(IConditionalVelocityModel model, FlowMatchingSampler sampler, Tensor conditions, IReadOnlyList<string> prompts, RewardScorer rewards, int samplesPerPrompt, int pairPrompts, int promptsPerPass, Generator generator)
     {
         var wins = new List<Tensor>();
         var loses = new List<Tensor>();
         var conds = new List<Tensor>();
+        long[] chosen = randperm(prompts.Count, generator: generator).narrow(0, 0, Math.Min(pairPrompts, prompts.Count)).data<long>().ToArray();
         model.SetTraining(false);
         model.AdaptersEnabled = false;
         try
         {
-            for (int p = 0; p < prompts.Count; p++)
+            for (int start = 0; start < chosen.Length; start += promptsPerPass)
             {
                 using var scope = NewDisposeScope();
-                var c = conditions[p].unsqueeze(0).expand(samplesPerPrompt, -1).contiguous();
-                var x = sampler.Sample(c, generator);
-                var scores = rewards.Score(Enumerable.Repeat(prompts[p], samplesPerPrompt).ToList(), x.reshape(samplesPerPrompt, -1).cpu().data<float>().ToArray().Chunk((int)(x.numel() / samplesPerPrompt)).ToList());
-                var ranked = Enumerable.Range(0, samplesPerPrompt).Where(i => scores.Valid[i]).OrderByDescending(i => scores.Total[i]).ToList();
-                if (ranked.Count < 2 || scores.Total[ranked[0]] == scores.Total[ranked[^1]])
+                long[] pass = chosen.Skip(start).Take(promptsPerPass).ToArray();
+                var passConditions = conditions.index_select(0, tensor(pass).to(conditions.device));           // [k, D]
+                var x = sampler.Sample(passConditions.repeat_interleave(samplesPerPrompt, 0), generator);       // [k * g, C, H, W]
+                var rows = x.reshape(x.shape[0], -1).cpu().data<float>().ToArray().Chunk((int)(x.numel() / x.shape[0])).ToList();
+                var scores = rewards.Score(pass.SelectMany(p => Enumerable.Repeat(prompts[(int)p], samplesPerPrompt)).ToList(), rows);
+                for (int k = 0; k < pass.Length; k++)
                 {
-                    continue; // no preference can be formed for this prompt
-                }
+                    var ranked = Enumerable.Range(k * samplesPerPrompt, samplesPerPrompt).Where(i => scores.Valid[i]).OrderByDescending(i => scores.Total[i]).ToList();
+                    if (ranked.Count < 2 || scores.Total[ranked[0]] == scores.Total[ranked[^1]])
+                    {
+                        continue; // no preference can be formed for this prompt
+                    }
 
-                wins.Add(x[ranked[0]].unsqueeze(0).MoveToOuterDisposeScope());
-                loses.Add(x[ranked[^1]].unsqueeze(0).MoveToOuterDisposeScope());
-                conds.Add(conditions[p].unsqueeze(0).MoveToOuterDisposeScope());
+                    wins.Add(x[ranked[0]].unsqueeze(0).MoveToOuterDisposeScope());
+                    loses.Add(x[ranked[^1]].unsqueeze(0).MoveToOuterDisposeScope());
+                    conds.Add(passConditions[k].unsqueeze(0).MoveToOuterDisposeScope());
+                }
             }
         }
         finally

@@ -62,7 +62,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         _sampler = new FlowMatchingSampler(_model, options.Solver, options.OdeSteps, options.GuidanceScale);
         if (options.Method == FineTuningMethod.Dpo)
         {
-            _dpoPairs = DpoPairs.FromReference(_model, _sampler, _conditions, prompts, rewards, options.SamplesPerPrompt, State.Random);
+            _dpoPairs = DpoPairs.FromReference(_model, _sampler, _conditions, prompts, rewards, options.SamplesPerPrompt, options.ResolvedDpoPairPrompts(prompts.Count), options.PromptsPerIteration, State.Random);
         }
     }
 
@@ -276,6 +276,10 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         yield return ("LoraRank", _options.LoraRank.ToString(System.Globalization.CultureInfo.InvariantCulture));
         yield return ("TrainableParameters", string.Join(";", _model.TrainableParameters().Select(p => string.Join("x", p.shape))));
         yield return ("Prompts", PromptFingerprint.Of(_prompts));
+        if (_options.Method == FineTuningMethod.Dpo)
+        {
+            yield return ("DpoPairPrompts", _options.ResolvedDpoPairPrompts(_prompts.Count).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 
     private void SetLearningRate()

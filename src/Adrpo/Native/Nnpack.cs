@@ -1,17 +1,19 @@
 using System.Runtime.InteropServices;
 
-namespace Adrpo.Samples.QuickStart;
+namespace Adrpo.Native;
 
 /// <summary>
 /// Turns libtorch's NNPACK convolution path off (PyTorch: <c>torch.backends.nnpack.set_flags(False)</c>), which
 /// TorchSharp 0.107 does not expose. On CPUs NNPACK does not support, libtorch otherwise logs
 /// "Could not initialize NNPACK! Reason: Unsupported hardware." for every convolution (thousands per run here).
 /// Results do not change: libtorch falls back to the same convolution it uses when NNPACK is unavailable.
+/// The switch is process-wide; call it once, before the first convolution (e.g. before scoring with
+/// <c>EmbeddedMiniDrawBench.LoadMatchScorer</c>).
 /// </summary>
-internal static class NativeQuiet
+public static class Nnpack
 {
     /// <summary>Best effort: does nothing where the libtorch symbols cannot be found (e.g. Windows' C++ name mangling).</summary>
-    public static void DisableNnpack()
+    public static void Disable()
     {
         if (OperatingSystem.IsWindows())
         {
