@@ -30,7 +30,7 @@ internal sealed record ReproductionProfile(
     public static ReproductionProfile Quick { get; } = new("quick", [1, 2, 3], 40, 10, 32, 3, 30, 10, 2, 30);
 
     /// <summary>Longer runs and larger evaluations for converged numbers.</summary>
-    public static ReproductionProfile Full { get; } = new("full", [1, 2, 3], 100, 20, 64, 4, 60, 10, 4, 55);
+    public static ReproductionProfile Full { get; } = new("full", [1, 2, 3], 100, 20, 64, 4, 60, 10, 4, 50);
 
     /// <summary>Seconds, not minutes: checks that every piece of the harness runs (CI smoke).</summary>
     public static ReproductionProfile Smoke { get; } = new("smoke", [1, 2], 2, 1, 4, 2, 2, 1, 1, 3);
