@@ -18,7 +18,7 @@ if "%TARGET%"=="setup" goto :eof
 if "%TARGET%"=="all" (
   dotnet build Adrpo.sln -c Release || exit /b 1
   if exist artifacts\test-results rmdir /s /q artifacts\test-results
-  dotnet test Adrpo.sln -c Release --no-build --logger trx --results-directory artifacts\test-results || exit /b 1
+  for %%p in (tests\Adrpo.Tests\Adrpo.Tests.csproj tests\Adrpo.Reproduction.Tests\Adrpo.Reproduction.Tests.csproj) do dotnet test %%p -c Release --no-build --logger "trx;LogFileName=%%~np.trx" --results-directory artifacts\test-results || exit /b 1
   dotnet pack src\Adrpo\Adrpo.csproj -c Release -o artifacts\packages || exit /b 1
   dotnet run --project samples\Adrpo.Samples.QuickStart -c Release || exit /b 1
   goto :eof
@@ -27,7 +27,7 @@ if "%TARGET%"=="build" ( dotnet build Adrpo.sln -c Release || exit /b 1 & goto :
 if "%TARGET%"=="test" (
   dotnet build Adrpo.sln -c Release || exit /b 1
   if exist artifacts\test-results rmdir /s /q artifacts\test-results
-  dotnet test Adrpo.sln -c Release --no-build --logger trx --results-directory artifacts\test-results || exit /b 1
+  for %%p in (tests\Adrpo.Tests\Adrpo.Tests.csproj tests\Adrpo.Reproduction.Tests\Adrpo.Reproduction.Tests.csproj) do dotnet test %%p -c Release --no-build --logger "trx;LogFileName=%%~np.trx" --results-directory artifacts\test-results || exit /b 1
   goto :eof
 )
 if "%TARGET%"=="pack" ( dotnet pack src\Adrpo\Adrpo.csproj -c Release -o artifacts\packages || exit /b 1 & goto :eof )
@@ -110,7 +110,14 @@ run_tests() {
   # Build the whole solution first so samples and benchmarks are compiled (and kept compiling) too.
   dotnet build Adrpo.sln -c Release
   rm -rf artifacts/test-results
-  dotnet test Adrpo.sln -c Release --no-build --logger trx --results-directory artifacts/test-results
+  # One named TRX per test project: default TRX names carry only a timestamp, so two projects finishing in the same
+  # second would write one file.
+  failures=0
+  for project in tests/*/*.csproj; do
+    dotnet test "$project" -c Release --no-build --results-directory artifacts/test-results \
+      --logger "trx;LogFileName=$(basename "$project" .csproj).trx" || failures=$((failures + 1))
+  done
+  [ "$failures" -eq 0 ]
 }
 
 # Runs every samples/notebooks/*.ipynb headless with dotnet-repl (a local tool, .config/dotnet-tools.json), each into

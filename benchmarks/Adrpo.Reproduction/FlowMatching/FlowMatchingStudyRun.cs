@@ -42,20 +42,16 @@ internal static class FlowMatchingStudyRun
         using var generator = EmbeddedMiniDrawBench.LoadGenerator();
 
         var points = new List<EvaluationPoint>();
-        var window = new List<FlowMatchingIterationMetrics>();
-        double trainingSeconds = 0;
-        void Evaluate(int iteration)
+        var schedule = new EvaluationSchedule<FlowMatchingIterationMetrics>(profile.FlowEvalInterval, profile.FlowIterations, m => m.Iteration, m => m.Seconds, (iteration, window, trainingSeconds) =>
         {
             var (reward, diversity, w2) = evaluator.Evaluate(generator);
             double trainingReward = window.Count > 0 ? window.Average(m => m.RewardMean) : double.NaN;
             points.Add(new EvaluationPoint(run.Task, run.Method, run.Seed, iteration, reward, diversity, w2, double.NaN, double.NaN, trainingReward, trainingSeconds));
-            window.Clear();
             Console.WriteLine(FormattableString.Invariant($"{run.Name} iteration {iteration}: held-out reward {reward:F4}, diversity {diversity:F3}, W2 {w2:E2}, training reward {trainingReward:F4}, {trainingSeconds:F0} s training"));
-        }
-
+        });
         if (run.IsPreTrained)
         {
-            Evaluate(0);
+            schedule.EvaluateNow(0);
             return points;
         }
 
@@ -76,15 +72,7 @@ internal static class FlowMatchingStudyRun
             LoraAlpha = LoraAlpha,
             OdeSteps = OdeSteps,
             Seed = run.Seed,
-            Progress = new SynchronousProgress<FlowMatchingIterationMetrics>(m =>
-            {
-                window.Add(m);
-                trainingSeconds += m.Seconds;
-                if (m.Iteration % profile.FlowEvalInterval == 0 || m.Iteration == profile.FlowIterations)
-                {
-                    Evaluate(m.Iteration);
-                }
-            }),
+            Progress = schedule.Progress,
         };
         var prompts = context.Data.LoadFromEnumerable(train.Select(p => new PromptRow { Prompt = p.Text }));
         context.FineTuning().AdrpoFlowMatching(options).Fit(prompts);

@@ -46,21 +46,17 @@ internal static class LanguageStudyRun
         });
 
         var points = new List<EvaluationPoint>();
-        var window = new List<GrpoIterationMetrics>();
-        double trainingSeconds = 0;
-        void Evaluate(int iteration)
+        var schedule = new EvaluationSchedule<GrpoIterationMetrics>(profile.LanguageEvalInterval, profile.LanguageIterations, m => m.Iteration, m => m.Seconds, (iteration, window, trainingSeconds) =>
         {
             var completions = evaluation.Generate(evalPrompts);
             double heldOut = scorer.Score(evalPrompts, completions).Total.Where(float.IsFinite).Average(s => (double)s);
             double Mean(Func<GrpoIterationMetrics, double> pick) => window.Count > 0 ? window.Average(pick) : double.NaN;
             points.Add(new EvaluationPoint(run.Task, run.Method, run.Seed, iteration, heldOut, double.NaN, double.NaN, Mean(m => m.Entropy), Mean(m => m.Kl), Mean(m => m.RewardMean), trainingSeconds));
             Console.WriteLine(FormattableString.Invariant($"{run.Name} iteration {iteration}: held-out reward {heldOut:F4}, entropy {Mean(m => m.Entropy):F3}, KL {Mean(m => m.Kl):F4}, training reward {Mean(m => m.RewardMean):F4}, {trainingSeconds:F0} s training"));
-            window.Clear();
-        }
-
+        });
         if (run.IsPreTrained)
         {
-            Evaluate(0);
+            schedule.EvaluateNow(0);
             return points;
         }
 
@@ -79,15 +75,7 @@ internal static class LanguageStudyRun
             MaxPromptTokens = MaxPromptTokens,
             LearningRate = LearningRate,
             Seed = run.Seed,
-            Progress = new SynchronousProgress<GrpoIterationMetrics>(m =>
-            {
-                window.Add(m);
-                trainingSeconds += m.Seconds;
-                if (m.Iteration % profile.LanguageEvalInterval == 0 || m.Iteration == profile.LanguageIterations)
-                {
-                    Evaluate(m.Iteration);
-                }
-            }),
+            Progress = schedule.Progress,
         };
         var prompts = context.Data.LoadFromEnumerable(EmbeddedTinyLanguage.TrainPrompts.Select(p => new PromptRow { Prompt = p }));
         context.FineTuning().AdrpoGrpo(options).Fit(prompts);
