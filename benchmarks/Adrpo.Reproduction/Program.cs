@@ -9,6 +9,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Adrpo.Native;
+using Adrpo.Persistence;
 using Adrpo.Reproduction;
 using Adrpo.Reproduction.FlowMatching;
 using Adrpo.Reproduction.Language;
@@ -79,8 +80,7 @@ var charts = StudyCharts.Write(data, output);
 string command = $"dotnet run --project benchmarks/Adrpo.Reproduction -c Release -- --{profile.Name}{(tasks.Count < 2 ? $" --tasks {string.Join(',', tasks)}" : string.Empty)}";
 string summary = StudyReport.Build(data, profile, command, InvocationLog.Total(scheduler.RunFolder), MachineDescription.Lines(parallel), charts);
 string summaryPath = Path.Combine(output, "summary.md");
-File.WriteAllText(summaryPath + ".tmp", summary);
-File.Move(summaryPath + ".tmp", summaryPath, overwrite: true);
+AtomicFile.WriteAllText(summaryPath, summary);
 Console.WriteLine();
 Console.WriteLine(summary);
 Console.WriteLine($"Summary: {summaryPath}; evaluation points: {Path.Combine(output, "evaluation-points.csv")}; {charts.Count} PNGs in {output}. {clock.Elapsed.TotalMinutes:F1} min.");

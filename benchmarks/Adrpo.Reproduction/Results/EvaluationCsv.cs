@@ -1,3 +1,5 @@
+using System.Text;
+using Adrpo.Persistence;
 using System.Globalization;
 
 namespace Adrpo.Reproduction.Results;
@@ -8,20 +10,16 @@ internal static class EvaluationCsv
     private static readonly string[] Header =
         ["task", "method", "seed", "iteration", "reward", "diversity", "w2", "entropy", "kl", "training_reward", "training_seconds"];
 
-    /// <summary>Writes the points atomically: a temporary file in the same folder, then a rename.</summary>
+    /// <summary>Writes the points atomically (a temporary file in the same folder, then a rename).</summary>
     public static void Write(string path, IEnumerable<EvaluationPoint> points)
     {
-        string temporary = path + ".tmp";
-        using (var writer = new StreamWriter(temporary))
+        var text = new StringBuilder().AppendLine(string.Join(',', Header));
+        foreach (var p in points)
         {
-            writer.WriteLine(string.Join(',', Header));
-            foreach (var p in points)
-            {
-                writer.WriteLine(string.Join(',', p.Task, p.Method, Int(p.Seed), Int(p.Iteration), Num(p.Reward), Num(p.Diversity), Num(p.W2), Num(p.Entropy), Num(p.Kl), Num(p.TrainingReward), Num(p.TrainingSeconds)));
-            }
+            text.AppendLine(string.Join(',', p.Task, p.Method, Int(p.Seed), Int(p.Iteration), Num(p.Reward), Num(p.Diversity), Num(p.W2), Num(p.Entropy), Num(p.Kl), Num(p.TrainingReward), Num(p.TrainingSeconds)));
         }
 
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.WriteAllText(path, text.ToString());
     }
 
     /// <summary>Reads a file written by <see cref="Write"/>; a malformed line is an error naming the file and line.</summary>

@@ -1,3 +1,4 @@
+using Adrpo.Persistence;
 using System.Globalization;
 
 namespace Adrpo.Reproduction.Results;
@@ -16,8 +17,7 @@ internal static class InvocationLog
         string path = Path.Combine(runFolder, "invocations.csv");
         var lines = File.Exists(path) ? File.ReadAllLines(path).ToList() : new List<string> { Header };
         lines.Add(string.Join(',', startedUtc.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), wallSeconds.ToString("F1", CultureInfo.InvariantCulture), runsExecuted.ToString(CultureInfo.InvariantCulture)));
-        File.WriteAllLines(path + ".tmp", lines);
-        File.Move(path + ".tmp", path, overwrite: true);
+        AtomicFile.WriteAllText(path, string.Join(Environment.NewLine, lines) + Environment.NewLine);
     }
 
     /// <summary>(invocations, total wall seconds, runs executed) over every logged invocation.</summary>

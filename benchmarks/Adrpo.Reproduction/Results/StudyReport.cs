@@ -66,11 +66,7 @@ internal static class StudyReport
         }
 
         AppendByIteration(md, data, task, methods);
-        md.AppendLine();
-        md.AppendLine("### The paper's text-to-image claims");
-        md.AppendLine();
-        md.AppendLine("| claim (paper) | measured (paired difference) | verdict |");
-        md.AppendLine("|---|---|---|");
+        AppendClaimsHeader(md, "text-to-image");
         if (!methods.Contains("ADRPO"))
         {
             return;
@@ -119,11 +115,7 @@ internal static class StudyReport
         }
 
         AppendByIteration(md, data, task, methods);
-        md.AppendLine();
-        md.AppendLine("### The paper's language-model claims");
-        md.AppendLine();
-        md.AppendLine("| claim (paper) | measured (paired difference) | verdict |");
-        md.AppendLine("|---|---|---|");
+        AppendClaimsHeader(md, "language-model");
         if (methods.Count < 2)
         {
             return;
@@ -159,6 +151,15 @@ internal static class StudyReport
         {
             md.AppendLine($"| {iteration} | {string.Join(" | ", byMethod.Select(d => d.TryGetValue(iteration, out var v) ? v.Format() : "-"))} |");
         }
+    }
+
+    private static void AppendClaimsHeader(StringBuilder md, string task)
+    {
+        md.AppendLine();
+        md.AppendLine($"### The paper's {task} claims");
+        md.AppendLine();
+        md.AppendLine("| claim (paper) | measured (paired difference) | verdict |");
+        md.AppendLine("|---|---|---|");
     }
 
     private static void Claim(StringBuilder md, string claim, IReadOnlyDictionary<int, EvaluationPoint> a, IReadOnlyDictionary<int, EvaluationPoint> b, Func<EvaluationPoint, double> metric, bool claimPositive)

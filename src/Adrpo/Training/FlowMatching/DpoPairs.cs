@@ -46,8 +46,7 @@ internal sealed class DpoPairs
                 long[] pass = chosen.Skip(start).Take(promptsPerPass).ToArray();
                 var passConditions = conditions.index_select(0, tensor(pass).to(conditions.device));           // [k, D]
                 var x = sampler.Sample(passConditions.repeat_interleave(samplesPerPrompt, 0), generator);       // [k * g, C, H, W]
-                var rows = x.reshape(x.shape[0], -1).cpu().data<float>().ToArray().Chunk((int)(x.numel() / x.shape[0])).ToList();
-                var scores = rewards.Score(pass.SelectMany(p => Enumerable.Repeat(prompts[(int)p], samplesPerPrompt)).ToList(), rows);
+                var scores = rewards.Score(pass.SelectMany(p => Enumerable.Repeat(prompts[(int)p], samplesPerPrompt)).ToList(), SampleRows.Of(x));
                 for (int k = 0; k < pass.Length; k++)
                 {
                     var ranked = Enumerable.Range(k * samplesPerPrompt, samplesPerPrompt).Where(i => scores.Valid[i]).OrderByDescending(i => scores.Total[i]).ToList();

@@ -85,7 +85,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         // Online samples from the current policy (Algorithm 1, line 4) and their rewards (line 6).
         _model.SetTraining(false);
         var x1 = _sampler.Sample(conditions, State.Random);                                        // [N, C, H, W]
-        var batch = _rewards.Score(indices.Select(i => _prompts[(int)i]).ToList(), ToRows(x1));
+        var batch = _rewards.Score(indices.Select(i => _prompts[(int)i]).ToList(), SampleRows.Of(x1));
         batch.RequireSomeValid(State.Iteration + 1);
         var valid = tensor(batch.Valid);
         var rewards = tensor(batch.Total.Select(r => float.IsFinite(r) ? r : 0f).ToArray());
@@ -313,14 +313,6 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         {
             throw new ArgumentException($"Options.LoraRank is 0 (full fine-tuning), but {_options.Method} needs the reference velocity, which Adrpo takes from the base model with LoRA adapters disabled. Use LoraRank > 0, or Method = Raft.", nameof(_options.LoraRank));
         }
-    }
-
-    private static List<float[]> ToRows(Tensor x)
-    {
-        using var flat = x.reshape(x.shape[0], -1).cpu().contiguous();
-        float[] all = flat.data<float>().ToArray();
-        int width = (int)flat.shape[1];
-        return Enumerable.Range(0, (int)flat.shape[0]).Select(i => all.AsSpan(i * width, width).ToArray()).ToList();
     }
 
     private static double Diversity(Tensor samples, int groupSize)
