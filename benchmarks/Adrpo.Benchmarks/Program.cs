@@ -8,6 +8,7 @@
 //   kernels [rounds=3] [reps=10]                       single kernels and per-op cost, TorchSharp vs PyTorch
 //   kv [repetitions=3] [threads=1]                      generation tokens/s with and without the KV cache
 //   soak [steps=1000]                                   memory soak of both trainers
+//   kernel-paths [threads=1]                            float fingerprints of the kernels (see benchmarks/kernel-paths.sh)
 //   smoke                                               every mode at tiny sizes, one repetition (CI)
 using System.Globalization;
 using Adrpo.Benchmarks;
@@ -31,6 +32,9 @@ switch (mode)
     case "kv":
         Generation.Run(args, smoke: false);
         break;
+    case "kernel-paths":
+        KernelPaths.Run(args);
+        break;
     case "soak":
         MemorySoak.Run(Bench.IntArg(args, 1, 1000));
         break;
@@ -44,7 +48,7 @@ switch (mode)
         Console.WriteLine($"smoke: every mode ran in {watch.Elapsed.TotalSeconds:F1} s");
         break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'; expected overhead, steps, torch-vs-pytorch, kv, soak or smoke.");
+        Console.Error.WriteLine($"Unknown mode '{mode}'; expected overhead, steps, torch-vs-pytorch, kernels, kv, kernel-paths, soak or smoke.");
         Environment.Exit(2);
         break;
 }

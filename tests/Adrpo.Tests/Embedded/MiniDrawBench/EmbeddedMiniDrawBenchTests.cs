@@ -1,6 +1,7 @@
 using Adrpo.Embedded.MiniDrawBench;
 using Adrpo.Generation;
 using Adrpo.Rewards;
+using Adrpo.Tests.Infrastructure;
 using Adrpo.Text;
 using Microsoft.ML;
 using Bench = Adrpo.Data.MiniDrawBench.MiniDrawBench;
@@ -27,11 +28,12 @@ public sealed class EmbeddedMiniDrawBenchTests
     }
 
     [TestMethod]
-    public void TheReferenceGeneratorLeavesRewardHeadroomAndTheRewardIsAnMlNetTransformer()
+    [TestCategory(LearningTest.Category)]
+    public void TheReferenceGeneratorLeavesRewardHeadroomAndTheRewardIsAnMlNetTransformer() => LearningTest.WithThreads(() =>
     {
         var context = new MLContext(seed: 1);
         using var scorer = EmbeddedMiniDrawBench.LoadMatchScorer(Encoder.Value);
-        var generator = new FlowMatchingGeneratorTransformer(EmbeddedMiniDrawBench.LoadGenerator(), Encoder.Value, new GenerationSettings { Seed = 1, OdeSteps = 10 });
+        var generator = new FlowMatchingGeneratorTransformer(EmbeddedMiniDrawBench.LoadGenerator(), Encoder.Value, new GenerationSettings { Seed = LearningTest.Seed(1), OdeSteps = 10 });
         CollectionAssert.AreEqual(Bench.SampleShape, generator.Generator.SampleShape);
         var (_, test) = Bench.Split(seed: 2026);
         var prompts = test.Take(24).Select(p => p.Text).ToList();
@@ -40,7 +42,9 @@ public sealed class EmbeddedMiniDrawBenchTests
         rewards.ValidateSchema();
         double generated = rewards.Score(prompts, images).Total.Average();
         double truth = rewards.Score(prompts, test.Take(24).Select(p => Bench.Render(p.Scene, new Random(2))).ToList()).Total.Average();
+        LearningTest.Record("embedded DiT reward headroom (truth - generated)", truth - generated, 0.05);
         Assert.IsTrue(generated < truth - 0.05, $"reward of reference samples {generated:F3} vs rendered ground truth {truth:F3}: fine-tuning needs headroom");
         Assert.IsTrue(images.All(i => i.Length == 3 * 32 * 32 && i.All(float.IsFinite)));
-    }
+        return 0;
+    });
 }

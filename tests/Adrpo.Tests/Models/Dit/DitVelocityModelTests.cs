@@ -25,10 +25,11 @@ public sealed class DitVelocityModelTests
     }
 
     [TestMethod]
-    public void OverfittingOneBatchMakesTheOutputNonZeroAndTheLossFall()
+    [TestCategory(LearningTest.Category)]
+    public void OverfittingOneBatchMakesTheOutputNonZeroAndTheLossFall() => LearningTest.WithThreads(() =>
     {
         using var model = DitTestModels.Create();
-        var gen = new Generator(3);
+        var gen = new Generator((ulong)LearningTest.Seed(3));
         var x0 = randn(new long[] { 4, 3, 32, 32 }, generator: gen);
         var x1 = randn(new long[] { 4, 3, 32, 32 }, generator: gen).tanh();
         var t = rand(new long[] { 4 }, generator: gen);
@@ -50,8 +51,10 @@ public sealed class DitVelocityModelTests
         }
 
         TestContext.WriteLine($"CFM loss: first {losses[0]:F4}, last {losses[^1]:F4}");
+        LearningTest.Record("DiT overfits one batch: 1 - last/first loss", 1 - (losses[^1] / losses[0]), 0.2);
         Assert.IsTrue(losses[^1] < 0.8 * losses[0], $"loss should fall when overfitting one batch: {losses[0]:F4} -> {losses[^1]:F4}");
-    }
+        return 0;
+    });
 
     [TestMethod]
     public void DifferentConditionsGiveDifferentOutputsAfterTraining()

@@ -43,10 +43,11 @@ public sealed class AdrpoFlowMatchingTrainerTests
     }
 
     [TestMethod]
-    public void PipelineFitsRaisesTheRewardAndAdrpoStaysCloserToTheReferenceThanRaft()
+    [TestCategory(LearningTest.Category)]
+    public void PipelineFitsRaisesTheRewardAndAdrpoStaysCloserToTheReferenceThanRaft() => LearningTest.WithThreads(() =>
     {
         var context = new MLContext(seed: 1);
-        var reference = new FlowMatchingGeneratorTransformer(PretrainedTinyDit(), new HashingTextEncoder(), new GenerationSettings { Seed = 9, OdeSteps = 4 });
+        var reference = new FlowMatchingGeneratorTransformer(PretrainedTinyDit(), new HashingTextEncoder(), new GenerationSettings { Seed = LearningTest.Seed(9), OdeSteps = 4 });
         var evaluation = Enumerable.Range(0, 64).SelectMany(_ => TestPrompts).ToList();   // held-out prompts
         float rewardBefore = MeanRedness(reference.Generate(evaluation));   // same noise per row before and after: a paired comparison
 
@@ -58,6 +59,7 @@ public sealed class AdrpoFlowMatchingTrainerTests
             options.PromptsPerIteration = 4;
             options.UpdatesPerIteration = 4;
             options.AdvantageScaling = Adrpo.Advantages.AdvantageScaling.Group;
+            options.Seed = LearningTest.Seed(5);
             var pipeline = context.Transforms.CopyColumns("PromptCopy", "Prompt").Append(context.FineTuning().AdrpoFlowMatching(options));
             var model = pipeline.Fit(Prompts(context, TrainPrompts));
             var generated = Images(model.Transform(Prompts(context, evaluation)));
@@ -68,10 +70,14 @@ public sealed class AdrpoFlowMatchingTrainerTests
 
         // ADRPO's W2 term anchors the policy to the reference (eq. 6): it improves less per iteration than RAFT,
         // which has no anchor, and stays measurably closer to the reference.
+        LearningTest.Record("tiny DiT held-out redness rise (ADRPO)", results[FineTuningMethod.Adrpo].Reward - rewardBefore, 0.005);
+        LearningTest.Record("tiny DiT held-out redness rise (RAFT)", results[FineTuningMethod.Raft].Reward - rewardBefore, 0.05);
+        LearningTest.Record("tiny DiT W2 to reference, log10(RAFT / ADRPO)", Math.Log10(results[FineTuningMethod.Raft].W2 / results[FineTuningMethod.Adrpo].W2), 0);
         Assert.IsTrue(results[FineTuningMethod.Adrpo].Reward > rewardBefore + 0.005f, $"ADRPO raises the reward: {rewardBefore:F4} -> {results[FineTuningMethod.Adrpo].Reward:F4}");
         Assert.IsTrue(results[FineTuningMethod.Raft].Reward > rewardBefore + 0.05f, $"RAFT raises the reward: {rewardBefore:F4} -> {results[FineTuningMethod.Raft].Reward:F4}");
         Assert.IsTrue(results[FineTuningMethod.Adrpo].W2 < results[FineTuningMethod.Raft].W2, $"W2 to the reference: ADRPO {results[FineTuningMethod.Adrpo].W2:E2}, RAFT {results[FineTuningMethod.Raft].W2:E2}");
-    }
+        return 0;
+    });
 
     private static double W2ToReference(Adrpo.Models.IConditionalVelocityModel model)
     {
