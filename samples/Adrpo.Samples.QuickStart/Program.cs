@@ -1,12 +1,13 @@
-// Adrpo quick start, the main job of ./build.cmd: ADRPO on both embedded default tasks, in minutes on a CPU.
+// Adrpo quick start, the main job of ./build.cmd: ADRPO on both embedded default tasks, in under 3 minutes on 2 CPU cores.
 // 1. Text-to-image: the miniature DrawBench generator (a 1.33M-parameter DiT) fine-tuned with ADRPO flow matching
 //    (eq. 6, LoRA) against the learned match-score reward; held-out reward and ResNet-18 diversity before and after.
 // 2. Language model: the tiny Qwen3 chat model fine-tuned with ADRPO-GRPO (eq. 7) against the learned reward (SDCA on
 //    MiniLM features); held-out reward, token entropy and KL before and after.
 // 3. Writes sample grids (reference vs fine-tuned on the same held-out prompts and noise), training curves, the
-//    per-iteration metrics CSVs and a summary table, then prints where they are.
-// Usage: dotnet run --project samples/Adrpo.Samples.QuickStart -c Release [outputFolder=artifacts/quickstart]
+//    per-iteration metrics CSVs and a summary table, then says what the run showed and where the pictures are.
+// Usage: dotnet run --project samples/Adrpo.Samples.QuickStart -c Release [--full] [outputFolder=artifacts/quickstart]
 //        [textToImageIterations] [languageModelIterations]
+//   --full: the longer run (60 text-to-image iterations instead of 20, every held-out prompt evaluated), about 6 minutes.
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -20,7 +21,6 @@ using Adrpo.Imaging;
 using Adrpo.Metrics;
 using Adrpo.Native;
 using Adrpo.Rewards;
-using Adrpo.Samples.QuickStart;
 using Adrpo.Text;
 using Adrpo.Training;
 using Adrpo.Training.FlowMatching;
@@ -36,14 +36,16 @@ const int Seed = 2026;
 const int ComputeThreads = 1;
 
 // Text-to-image ADRPO (AdrpoFlowMatchingTrainer). Each iteration: 4 prompts x 8 samples x 20 ODE steps, then updates.
-const int T2iIterations = 60;
+// The default run keeps the whole job under 3 minutes on an idle 2-core machine; --full runs the longer schedule.
+const int T2iIterations = 20, T2iIterationsFull = 60;
 const double T2iLearningRate = 3e-3;
 const int T2iUpdatesPerIteration = 4;
 const AdvantageScaling T2iAdvantageScaling = AdvantageScaling.Group;
 const int T2iLoraRank = 8;
 const double T2iLoraAlpha = 16;
 const int T2iPromptsPerIteration = 4, T2iSamplesPerPrompt = 8, T2iOdeSteps = 20;
-const int T2iEvalSamplesPerPrompt = 2;   // on every held-out prompt (100): 200 images per evaluation
+const int T2iEvalSamplesPerPrompt = 2;   // two per prompt, for diversity
+const int T2iEvalPrompts = 48;           // held-out prompts evaluated (--full: all 100): 96 images per evaluation
 const int T2iGridPrompts = 8, T2iGridZoom = 4;
 
 // Language-model ADRPO-GRPO (AdrpoGrpoTrainer): full fine-tuning, beta0 = 0.04, advantages clipped to [-0.04, 0.04].
@@ -52,9 +54,11 @@ const double LmLearningRate = 3e-4;
 const int LmGroupSize = 8, LmPromptsPerIteration = 4, LmMaxNewTokens = 48, LmMaxPromptTokens = 64;
 const int LmEvalSamplesPerPrompt = 4;    // on every held-out prompt (24) at temperature 1: 96 completions
 
-int t2iIterations = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : T2iIterations;
-int lmIterations = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : LmIterations;
-string output = Path.GetFullPath(args.Length > 0 ? args[0] : Path.Combine("artifacts", "quickstart"));
+bool full = args.Contains("--full");
+string[] positional = args.Where(a => a != "--full").ToArray();
+int t2iIterations = positional.Length > 1 ? int.Parse(positional[1], CultureInfo.InvariantCulture) : full ? T2iIterationsFull : T2iIterations;
+int lmIterations = positional.Length > 2 ? int.Parse(positional[2], CultureInfo.InvariantCulture) : LmIterations;
+string output = Path.GetFullPath(positional.Length > 0 ? positional[0] : Path.Combine("artifacts", "quickstart"));
 Directory.CreateDirectory(output);
 TorchSharp.torch.set_num_threads(ComputeThreads);
 Nnpack.Disable();   // without NNPACK support in the CPU, libtorch warns on every convolution of the reward CNN
@@ -66,7 +70,7 @@ string OutputFile(string name)
     return files[^1];
 }
 
-Console.WriteLine($"Adrpo quick start: ADRPO on the embedded text-to-image and language-model tasks (seed {Seed}).");
+Console.WriteLine($"Adrpo quick start{(full ? " (--full)" : string.Empty)}: ADRPO on the embedded text-to-image and language-model tasks (seed {Seed}).");
 Console.WriteLine($"Output folder: {output}");
 var context = new MLContext(seed: Seed);
 using var encoder = new MiniLmTextEncoder();
@@ -76,7 +80,10 @@ Console.WriteLine($"\n[1/2] Text-to-image: ADRPO flow matching, {t2iIterations} 
 using var scorer = EmbeddedMiniDrawBench.LoadMatchScorer(encoder);
 using var embedder = new ResNetImageEmbedder(intraOpThreads: ComputeThreads);
 var (trainPrompts, testPrompts) = Bench.Split(seed: Seed);
-var t2iEvalPrompts = testPrompts.SelectMany(p => Enumerable.Repeat(p.Text, T2iEvalSamplesPerPrompt)).ToList();
+// An evenly spaced subset of the held-out prompts (all of them with --full), each sampled twice.
+int t2iEvalPromptCount = full ? testPrompts.Count : Math.Min(T2iEvalPrompts, testPrompts.Count);
+var t2iEvalPrompts = Enumerable.Range(0, t2iEvalPromptCount).Select(i => testPrompts[i * testPrompts.Count / t2iEvalPromptCount].Text)
+    .SelectMany(p => Enumerable.Repeat(p, T2iEvalSamplesPerPrompt)).ToList();
 var gridPrompts = Enumerable.Range(0, T2iGridPrompts).Select(i => testPrompts[i * testPrompts.Count / T2iGridPrompts].Text).ToList();
 var generation = new GenerationSettings { Seed = Seed, OdeSteps = T2iOdeSteps };
 var referenceImages = new FlowMatchingGeneratorTransformer(EmbeddedMiniDrawBench.LoadGenerator(), encoder, generation);
@@ -198,18 +205,43 @@ var table = new[]
     $"| language model | reference | {Num(lmBefore, "F3")} | {Num(lmLog[0].Entropy, "F3")} (entropy) | - | - |",
     $"| language model | ADRPO-GRPO | {Num(lmAfter, "F3")} | {Num(lmLog[^1].Entropy, "F3")} (entropy) | KL {Num(lmLog[^1].Kl, "F4")} | {Num(lmSeconds, "F0")} s |",
 };
-string notes = $"Held-out: text-to-image {testPrompts.Count} prompts x {T2iEvalSamplesPerPrompt} samples (match score; diversity = mean pairwise "
+string notes = $"Held-out: text-to-image {t2iEvalPromptCount} prompts x {T2iEvalSamplesPerPrompt} samples (match score; diversity = mean pairwise "
     + $"ResNet-18 distance per prompt); language model {EmbeddedTinyLanguage.TestPrompts.Count} prompts x {LmEvalSamplesPerPrompt} completions at temperature 1. "
     + "Entropy (nats/token) is the trainer's on its own samples at the first iteration (the reference) and the last; W2 and KL are the trainer's estimates at the last iteration.";
 string total = $"Total {Num(clock.Elapsed.TotalSeconds, "F0")} s with {ComputeThreads} compute thread(s) on {Environment.ProcessorCount} CPU core(s) ({RuntimeInformation.OSDescription}).";
-File.WriteAllLines(OutputFile("summary.md"), table.Append(string.Empty).Append(notes).Append(total));
+
+var showed = new[]
+{
+    $"- Language model: ADRPO-GRPO moved the held-out learned reward from {Num(lmBefore, "F3")} to {Num(lmAfter, "F3")} ({Signed(lmAfter - lmBefore)}) "
+        + $"in {lmIterations} iterations, with token entropy {Num(lmLog[0].Entropy, "F3")} -> {Num(lmLog[^1].Entropy, "F3")} and KL {Num(lmLog[^1].Kl, "F4")} to the reference; "
+        + "replies before and after are in lm-examples.txt.",
+    $"- Text-to-image: ADRPO moved the held-out match score from {Num(t2iBefore.Reward, "F3")} to {Num(t2iAfter.Reward, "F3")} ({Signed(t2iAfter.Reward - t2iBefore.Reward)}) "
+        + $"in {t2iIterations} iterations, with ResNet-18 diversity {Num(t2iBefore.Diversity, "F2")} -> {Num(t2iAfter.Diversity, "F2")} and W2 {Num(t2iLog[^1].W2, "0.00E+0")} to the reference. "
+        + (Math.Abs(t2iAfter.Reward - t2iBefore.Reward) < 0.05
+            ? "A change below 0.05 is within single-run variation on this task (README: the 3-seed study measured +0.014 +- 0.004 after 100 iterations), "
+              + "so the before/after grid looks alike: ADRPO's divergence term keeps the LoRA policy close to the reference."
+            : "Compare the before/after grid: same prompts, same noise."),
+    "- One seed of two small tasks: the run shows both trainers working end to end, not evidence for the paper's claims (benchmarks/Adrpo.Reproduction has the seeded study).",
+};
+string Signed(double value) => (value >= 0 ? "+" : string.Empty) + Num(value, "F3");
+File.WriteAllLines(OutputFile("summary.md"), table.Append(string.Empty).Append(notes).Append(string.Empty).Append("What this run showed:").Concat(showed).Append(string.Empty).Append(total));
 
 Console.WriteLine();
 table.ToList().ForEach(Console.WriteLine);
 Console.WriteLine(notes);
 Console.WriteLine($"Example (held-out prompt \"{examplePrompts[0]}\"):\n  reference:  {referenceReplies[0]}\n  ADRPO-GRPO: {tunedReplies[0]}");
-Console.WriteLine($"\nFiles:\n{string.Join('\n', files.Select(f => "  " + f))}");
+Console.WriteLine("\nWhat this run showed:");
+showed.ToList().ForEach(Console.WriteLine);
+Console.WriteLine($"\nPictures (PNG) in {output}:");
+Console.WriteLine($"  {Path.Combine(output, "t2i-samples.png")}: reference (top row) and ADRPO (bottom row) on {T2iGridPrompts} held-out prompts, same noise per column; prompts in t2i-samples.txt");
+Console.WriteLine($"  {Path.Combine(output, "reward-curves.png")}: training reward per iteration of both trainers");
+Console.WriteLine($"  {Path.Combine(output, "t2i-w2.png")}, {Path.Combine(output, "t2i-beta.png")}, {Path.Combine(output, "lm-kl-beta.png")}: divergence to the reference and beta_i");
+Console.WriteLine($"Other files: {string.Join(", ", files.Where(f => !f.EndsWith(".png", StringComparison.Ordinal)).Select(Path.GetFileName))}");
 Console.WriteLine(total);
+if (!full)
+{
+    Console.WriteLine("For the longer run: ./build.cmd sample --full (or dotnet run --project samples/Adrpo.Samples.QuickStart -c Release -- --full).");
+}
 
 ImageScores EvaluateImages(FlowMatchingGeneratorTransformer generator, string label)
 {

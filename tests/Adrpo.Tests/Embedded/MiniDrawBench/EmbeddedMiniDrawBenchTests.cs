@@ -16,16 +16,19 @@ public sealed class EmbeddedMiniDrawBenchTests
     private static readonly Lazy<MiniLmTextEncoder> Encoder = new(() => new MiniLmTextEncoder());
 
     [TestMethod]
-    public void TheLearnedRewardPrefersImagesThatMatchTheirHeldOutPrompt()
+    [TestCategory(LearningTest.Category)]
+    public void TheLearnedRewardPrefersImagesThatMatchTheirHeldOutPrompt() => LearningTest.WithThreads(() =>
     {
         using var scorer = EmbeddedMiniDrawBench.LoadMatchScorer(Encoder.Value);
         var (_, test) = Bench.Split(seed: 2026);
-        var random = new Random(5);
+        var random = new Random(LearningTest.Seed(5));
         var prompts = test.Select(p => p.Text).ToList();
         var matching = scorer.Score(prompts, test.Select(p => Bench.Render(p.Scene, random)).ToList()).Average();
         var mismatching = scorer.Score(prompts, test.Select(p => Bench.RenderMismatch(p, random)).ToList()).Average();
+        LearningTest.Record("learned match score: matching minus one-attribute-wrong renders", matching - mismatching, 0.1);
         Assert.IsTrue(matching > mismatching + 0.1, $"match score: rendered as asked {matching:F3}, one attribute wrong {mismatching:F3}");
-    }
+        return 0;
+    });
 
     [TestMethod]
     [TestCategory(LearningTest.Category)]

@@ -67,14 +67,22 @@ public sealed class AdrpoGrpoTrainerTests
         return model.Generate(rows).Average(c => c.Count(char.IsAsciiLetter));
     }
 
+    /// <summary>Letters per completion the held-out reward must rise by: far below the smallest rise measured over seeds and
+    /// kernel paths (benchmarks/README.md, "Learning tests"), far above what an untrained model's noise gives (~0.3).</summary>
+    private const double MinimumRise = 2.0;
+
     [TestMethod]
     [TestCategory(LearningTest.Category)]
     [DataRow(true, DisplayName = "ADRPO-GRPO (adaptive beta)")]
     [DataRow(false, DisplayName = "GRPO (fixed beta 0.04)")]
     public void PipelineFitsAndTheHeldOutRewardRises(bool adaptive) => LearningTest.WithThreads(() =>
     {
+        // 60 iterations: at 30 the rise was bimodal over seeds (some runs had not yet found the letter tokens: +0.3 letters,
+        // others +5), so a seeded run could land either side of any threshold; by 60 every seed and kernel path has
+        // found them (spread in benchmarks/README.md, "Learning tests").
+        const int Iterations = 60;
         var context = new MLContext(seed: 1);
-        var options = Options(context, adaptive, iterations: 30);
+        var options = Options(context, adaptive, iterations: Iterations);
         options.Seed = LearningTest.Seed(7);
         var settings = new LanguageGenerationSettings { MaxNewTokens = 6, Seed = LearningTest.Seed(3), UseChatTemplate = false };
         double before = MeanReward(new CausalLanguageModelTransformer(TinyModel(), Tokenizer(), settings), HeldOutPrompts);
@@ -86,9 +94,9 @@ public sealed class AdrpoGrpoTrainerTests
         var tuned = new CausalLanguageModelTransformer(model.LastTransformer.Model, Tokenizer(), settings);
         double after = MeanReward(tuned, HeldOutPrompts);
 
-        LearningTest.Record($"tiny GRPO held-out letters rise ({(adaptive ? "ADRPO" : "GRPO")})", after - before, 0.3);
-        Assert.IsTrue(after > before + 0.3, $"held-out reward should rise: {before:F2} -> {after:F2} letters");
-        Assert.AreEqual(30, metrics.Count);
+        LearningTest.Record($"tiny GRPO held-out letters rise ({(adaptive ? "ADRPO" : "GRPO")})", after - before, MinimumRise);
+        Assert.IsTrue(after > before + MinimumRise, $"held-out reward should rise by more than {MinimumRise} letters: {before:F2} -> {after:F2}");
+        Assert.AreEqual(Iterations, metrics.Count);
         Assert.IsTrue(metrics.All(m => double.IsFinite(m.Loss) && m.Kl >= 0 && m.Entropy > 0 && m.CompletionLength > 0 && m.TokensPerSecond > 0));
         if (adaptive)
         {

@@ -23,7 +23,9 @@ public sealed class EmbeddedTaskGrpoTests
         using var encoder = new MiniLmTextEncoder();
         var reward = EmbeddedTinyLanguage.LoadRewardModel(context, encoder);
         var scorer = new RewardScorer(context, new[] { reward }, RewardSampleColumn.Text());
-        var heldOut = EmbeddedTinyLanguage.TestPrompts.SelectMany(p => new[] { p, p }).ToList();
+        // Four completions per held-out prompt (96 in all) and 20 iterations: with two and 10 the rise (mean 0.19, sd 0.08
+        // over seeds) sat within one or two deviations of its threshold; now it is 0.34 +- 0.03 against 0.15.
+        var heldOut = EmbeddedTinyLanguage.TestPrompts.SelectMany(p => Enumerable.Repeat(p, 4)).ToList();
         var settings = new LanguageGenerationSettings { Seed = LearningTest.Seed(5), MaxNewTokens = 40, MaxPromptTokens = 64 };
         double Score(CausalLanguageModelTransformer model) => scorer.Score(heldOut, model.Generate(heldOut)).Total.Average();
 
@@ -34,7 +36,7 @@ public sealed class EmbeddedTaskGrpoTests
             Tokenizer = EmbeddedTinyLanguage.LoadTokenizer(),
             RewardModels = { reward },
             Adaptive = adaptive,
-            Iterations = 10,
+            Iterations = 20,
             GroupSize = 8,
             PromptsPerIteration = 4,
             MaxNewTokens = 40,
@@ -45,8 +47,9 @@ public sealed class EmbeddedTaskGrpoTests
         var prompts = context.Data.LoadFromEnumerable(EmbeddedTinyLanguage.TrainPrompts.Select(p => new Row { Prompt = p }));
         var tuned = context.FineTuning().AdrpoGrpo(options).Fit(prompts);
         double after = Score(new CausalLanguageModelTransformer(tuned.Model, tuned.Tokenizer, settings));
-        LearningTest.Record($"embedded chat task held-out reward rise ({(adaptive ? "ADRPO" : "GRPO")})", after - before, 0.1);
-        Assert.IsTrue(after > before + 0.1, $"held-out learned reward {before:F3} -> {after:F3}");
+        const double MinimumRise = 0.15;   // the spread over seeds and kernel paths: benchmarks/README.md, "Learning tests"
+        LearningTest.Record($"embedded chat task held-out reward rise ({(adaptive ? "ADRPO" : "GRPO")})", after - before, MinimumRise);
+        Assert.IsTrue(after > before + MinimumRise, $"held-out learned reward should rise by more than {MinimumRise}: {before:F3} -> {after:F3}");
         return 0;
     });
 
