@@ -1,3 +1,4 @@
+using Adrpo.Native;
 using System.Text.Json;
 using Adrpo.Persistence;
 using Adrpo.Models.Language;
@@ -24,6 +25,7 @@ public sealed class CausalLanguageModelTransformer : ITransformer
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         Settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        TorchRuntime.EnsureAvailable();
         settings.Validate();
     }
 

@@ -1,4 +1,5 @@
 using Adrpo.Models;
+using Adrpo.Native;
 using Adrpo.Persistence;
 using Adrpo.Text;
 using Adrpo.Training;
@@ -33,6 +34,7 @@ public sealed partial class FlowMatchingGeneratorTransformer : ITransformer
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(textEncoder);
         ArgumentNullException.ThrowIfNull(settings);
+        TorchRuntime.EnsureAvailable();
         settings.Validate();
         if (generator.ConditionDimension != textEncoder.Dimension)
         {
