@@ -1,3 +1,4 @@
+using Adrpo.Native;
 using System.Text.Json;
 using Adrpo.Persistence;
 using Adrpo.Models.Language;
@@ -24,6 +25,7 @@ public sealed class CausalLanguageModelTransformer : ITransformer
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         Settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        TorchRuntime.EnsureAvailable();
         settings.Validate();
     }
 
@@ -62,8 +64,9 @@ public sealed class CausalLanguageModelTransformer : ITransformer
         throw new NotSupportedException($"{nameof(CausalLanguageModelTransformer)} generates in batches and is not a row-to-row mapper; use Transform.");
 
     /// <summary>Not supported: ML.NET's model zip is closed to third-party transformers. Use <see cref="Save(string)"/> and <see cref="Load"/>.</summary>
+    /// <remarks>Removes the model file ML.NET has already created, so no partial zip is left (see <see cref="ModelZipRefusal"/>).</remarks>
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        throw new NotSupportedException($"ML.NET's model zip cannot hold third-party transformers. Save with {nameof(CausalLanguageModelTransformer)}.{nameof(Save)}(folder) (a Hugging Face folder) and load with {nameof(CausalLanguageModelTransformer)}.{nameof(Load)}(folder).");
+        throw ModelZipRefusal.Refuse(ctx, nameof(CausalLanguageModelTransformer), $"{nameof(CausalLanguageModelTransformer)}.{nameof(Save)}(folder) (a Hugging Face folder) and {nameof(CausalLanguageModelTransformer)}.{nameof(Load)}(folder)");
 
     /// <summary>Generates one completion per prompt; <paramref name="firstRow"/> seeds the batch's sampler.</summary>
     public string[] Generate(IReadOnlyList<string> prompts, long firstRow = 0)

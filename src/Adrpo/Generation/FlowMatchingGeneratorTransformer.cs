@@ -1,4 +1,6 @@
 using Adrpo.Models;
+using Adrpo.Native;
+using Adrpo.Persistence;
 using Adrpo.Text;
 using Adrpo.Training;
 using Microsoft.ML;
@@ -32,6 +34,7 @@ public sealed partial class FlowMatchingGeneratorTransformer : ITransformer
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(textEncoder);
         ArgumentNullException.ThrowIfNull(settings);
+        TorchRuntime.EnsureAvailable();
         settings.Validate();
         if (generator.ConditionDimension != textEncoder.Dimension)
         {
@@ -118,8 +121,9 @@ public sealed partial class FlowMatchingGeneratorTransformer : ITransformer
     /// Not supported: ML.NET's model zip is closed to third-party transformers (ModelSaveContext has no public
     /// members). Use <see cref="Save(string)"/> and <see cref="Load"/> instead.
     /// </summary>
+    /// <remarks>Removes the model file ML.NET has already created, so no partial zip is left (see <see cref="ModelZipRefusal"/>).</remarks>
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        throw new NotSupportedException($"ML.NET's model zip cannot hold third-party transformers. Save the generator with {nameof(FlowMatchingGeneratorTransformer)}.{nameof(Save)}(folder) and load it with {nameof(FlowMatchingGeneratorTransformer)}.{nameof(Load)}(folder, textEncoder).");
+        throw ModelZipRefusal.Refuse(ctx, nameof(FlowMatchingGeneratorTransformer), $"{nameof(FlowMatchingGeneratorTransformer)}.{nameof(Save)}(folder) and {nameof(FlowMatchingGeneratorTransformer)}.{nameof(Load)}(folder, textEncoder)");
 
     /// <summary>Generates one sample per prompt, with the noise of rows <paramref name="firstRow"/>, firstRow + 1, ...</summary>
     /// <returns>One float array (C*H*W values in [-1, 1]) per prompt: sample 0 of each row, whatever <see cref="GenerationSettings.SamplesPerPrompt"/>.</returns>

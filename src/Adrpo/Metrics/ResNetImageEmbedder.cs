@@ -12,7 +12,9 @@ namespace Adrpo.Metrics;
 /// <b>Model files.</b> The package ships <c>DnnImageModels/ResNet18Onnx/ResNet18.onnx</c> (CNTK export, input
 /// <c>Input247</c> [1, 3, 224, 224], output <c>Pooling395_Output_0</c> [1, 512, 1, 1]) and
 /// <c>DnnImageModels/ResNetPrepOnnx/ResNetPreprocess.onnx</c>, and copies both to the build output's
-/// <c>DnnImageModels</c> folder; Adrpo references the package so that its consumers get them too.
+/// <c>DnnImageModels</c> folder. Adrpo does not depend on that package (it would put 62 MB of models into every app):
+/// an app that uses this class references it, <c>&lt;PackageReference Include="Microsoft.ML.DnnImageFeaturizer.ResNet18"
+/// Version="0.23.1" /&gt;</c>, or passes the folder that holds the files.
 /// </para>
 /// <para>
 /// <b>Preprocessing.</b> <c>ResNetPreprocess.onnx</c> takes <c>OriginalInput</c> [1, 3, 224, 224]: RGB planes with
@@ -39,6 +41,9 @@ public sealed class ResNetImageEmbedder : IImageEmbedder, IDisposable
     /// <summary>The NuGet package that provides the model files.</summary>
     public const string PackageId = "Microsoft.ML.DnnImageFeaturizer.ResNet18";
 
+    /// <summary>The version of <see cref="PackageId"/> whose models this class was checked against.</summary>
+    public const string PackageVersion = "0.23.1";
+
     /// <summary>Path of the ResNet-18 model relative to the model folder.</summary>
     public static readonly string ModelRelativePath = Path.Combine("ResNet18Onnx", "ResNet18.onnx");
 
@@ -63,7 +68,7 @@ public sealed class ResNetImageEmbedder : IImageEmbedder, IDisposable
     /// <param name="modelDirectory">The <c>DnnImageModels</c> folder that holds <see cref="ModelRelativePath"/> and
     /// <see cref="PreprocessRelativePath"/>; null means <see cref="DefaultModelDirectory"/>.</param>
     /// <param name="intraOpThreads">ONNX Runtime threads per model call; 0 lets ONNX Runtime choose (all cores).</param>
-    /// <exception cref="FileNotFoundException">A model file is missing; the message names it and the package.</exception>
+    /// <exception cref="FileNotFoundException">A model file is missing; the message names it and the package reference to add.</exception>
     /// <exception cref="InvalidDataException">A model's inputs or outputs are not the expected ones.</exception>
     public ResNetImageEmbedder(string? modelDirectory = null, int intraOpThreads = 0)
     {
@@ -260,9 +265,11 @@ public sealed class ResNetImageEmbedder : IImageEmbedder, IDisposable
         if (!File.Exists(path))
         {
             throw new FileNotFoundException(
-                $"ResNet-18 model file '{path}' was not found. It comes from the NuGet package {PackageId} (0.23.1), whose build "
-                + "props copy its DnnImageModels folder into the output of every project that references the package "
-                + "(directly or through Adrpo); pass that folder as modelDirectory if it lives elsewhere.",
+                $"ResNet-18 model file '{path}' was not found. Image diversity needs the ONNX models of the NuGet package {PackageId}, "
+                + $"which Adrpo does not bring in (opt in, to keep apps small): add <PackageReference Include=\"{PackageId}\" Version=\"{PackageVersion}\" /> "
+                + "to the app's project (its build copies the models to DnnImageModels/ in the output), or pass the folder that holds "
+                + $"{ModelRelativePath} and {PreprocessRelativePath} as modelDirectory (in a notebook: #r \"nuget: {PackageId}, {PackageVersion}\" "
+                + "and the package's tools/DnnImageModels folder in the NuGet cache).",
                 path);
         }
 

@@ -1,3 +1,4 @@
+using Adrpo.Native;
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
@@ -34,6 +35,7 @@ public static class SafeTensorsFile
     /// <exception cref="InvalidDataException">The file is not well-formed safetensors; the message names the file and tensor.</exception>
     public static (Dictionary<string, Tensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Load(string path, long maxHeaderBytes = DefaultMaxHeaderBytes)
     {
+        TorchRuntime.EnsureAvailable();
         using var stream = OpenRead(path);
         var header = ReadHeader(stream, path, maxHeaderBytes);
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);

@@ -36,6 +36,39 @@ public sealed class RewardModel
         Name = name;
     }
 
+    /// <summary>
+    /// A reward written as a C# function of the prompt and the completion (language models), e.g.
+    /// <c>RewardModel.FromFunction((prompt, completion) =&gt; completion.Length &lt;= 40 ? 1f : 0f, name: "short")</c>.
+    /// </summary>
+    /// <remarks>Built as an ML.NET <c>CustomMapping</c> that reads the columns <c>Prompt</c> and <c>Completion</c> (the
+    /// trainer's defaults) and writes <c>Score</c>, so it takes the same path as any other reward transformer. The function
+    /// is called once per completion, from one thread at a time; a NaN or infinite score marks the sample invalid (see
+    /// <see cref="RewardScorer"/>). Such a model cannot be saved with <c>mlContext.Model.Save</c>.</remarks>
+    /// <param name="score">Score of one completion; higher is better.</param>
+    /// <param name="weight">Multiplier of its score in the total (see the constructor).</param>
+    /// <param name="name">Name in metrics and messages; "reward{index}" when null.</param>
+    public static RewardModel FromFunction(Func<string, string, float> score, double weight = 1.0, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(score);
+        return FromMapping<PromptCompletionRow>((row, output) => output.Score = score(row.Prompt, row.Completion), weight, name);
+    }
+
+    /// <summary>
+    /// A reward written as a C# function of the prompt and the generated image (text-to-image), e.g.
+    /// <c>RewardModel.FromImageFunction((prompt, image) =&gt; image.Average(), name: "bright")</c>.
+    /// </summary>
+    /// <remarks>Built as an ML.NET <c>CustomMapping</c> that reads the columns <c>Prompt</c> and <c>Image</c> (the
+    /// trainer's defaults) and writes <c>Score</c>. The image is the generator's sample: <c>channels * height * width</c>
+    /// values in [-1, 1], row-major (CHW). The function is called once per image, from one thread at a time.</remarks>
+    /// <param name="score">Score of one image; higher is better.</param>
+    /// <param name="weight">Multiplier of its score in the total (see the constructor).</param>
+    /// <param name="name">Name in metrics and messages; "reward{index}" when null.</param>
+    public static RewardModel FromImageFunction(Func<string, float[], float> score, double weight = 1.0, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(score);
+        return FromMapping<PromptImageRow>((row, output) => output.Score = score(row.Prompt, row.Image), weight, name);
+    }
+
     /// <summary>The fitted transformer that produces the score.</summary>
     public ITransformer Transformer { get; }
 
@@ -47,4 +80,13 @@ public sealed class RewardModel
 
     /// <summary>Optional name; <see cref="RewardScorer"/> uses "reward{index}" when it is null.</summary>
     public string? Name { get; }
+
+    private static RewardModel FromMapping<TRow>(Action<TRow, FunctionScoreRow> map, double weight, string? name)
+        where TRow : class, new()
+    {
+        // A CustomMapping keeps no state, so fitting it on an empty view of its input type is all it needs.
+        var context = new MLContext();
+        var transformer = context.Transforms.CustomMapping(map, contractName: null).Fit(context.Data.LoadFromEnumerable(Array.Empty<TRow>()));
+        return new RewardModel(transformer, weight, "Score", name);
+    }
 }

@@ -160,6 +160,9 @@ public sealed class ImageDiversityResNetTests
         StringAssert.EndsWith(e.FileName, "ResNetPreprocess.onnx");
         StringAssert.Contains(e.Message, folder);
         StringAssert.Contains(e.Message, ResNetImageEmbedder.PackageId);
+        // Adrpo does not bring the models in (opt in): the message gives the exact reference to add, or the folder option.
+        StringAssert.Contains(e.Message, "<PackageReference Include=\"Microsoft.ML.DnnImageFeaturizer.ResNet18\" Version=\"0.23.1\" />");
+        StringAssert.Contains(e.Message, "modelDirectory");
     }
 
     [TestMethod]

@@ -1,3 +1,4 @@
+using Adrpo.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -25,7 +26,7 @@ internal sealed class MatchScorerNetwork : nn.Module<Tensor, Tensor, Tensor>
     private readonly Linear head2;
 #pragma warning restore IDE1006
 
-    public MatchScorerNetwork(int textDimension, Generator generator) : base(nameof(MatchScorerNetwork))
+    public MatchScorerNetwork(int textDimension, Generator generator) : base(TorchRuntime.Checked(nameof(MatchScorerNetwork)))
     {
         conv1 = nn.Conv2d(3, 32, 3, padding: 1);                 // [B, 32, 32, 32]
         conv2 = nn.Conv2d(32, 64, 3, stride: 2, padding: 1);     // [B, 64, 16, 16]

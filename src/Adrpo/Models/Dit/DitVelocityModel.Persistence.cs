@@ -1,3 +1,4 @@
+using Adrpo.Native;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Adrpo.Persistence;
@@ -51,6 +52,7 @@ public sealed partial class DitVelocityModel
     public static DitVelocityModel Load(string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
+        TorchRuntime.EnsureAvailable();
         string configPath = Path.Combine(folder, ConfigFileName);
         var config = ReadConfig(configPath);
         string weightsPath = Path.Combine(folder, WeightsFileName);

@@ -1,4 +1,5 @@
 using Adrpo.Models.Lora;
+using Adrpo.Native;
 using Adrpo.Validation;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -31,7 +32,7 @@ public sealed partial class DitVelocityModel : nn.Module<Tensor, Tensor, Tensor,
     /// <param name="config">Hyper-parameters; validated here.</param>
     /// <param name="generator">Seeded generator for the initialisation (the global RNG is neither used nor reset).</param>
     /// <exception cref="ArgumentException">A config field is invalid; the message names it.</exception>
-    public DitVelocityModel(DitConfig config, Generator generator) : base(nameof(DitVelocityModel))
+    public DitVelocityModel(DitConfig config, Generator generator) : base(TorchRuntime.Checked(nameof(DitVelocityModel)))
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(generator);

@@ -1,3 +1,4 @@
+using Adrpo.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -31,7 +32,7 @@ public sealed class QwenForCausalLM : nn.Module
         InitializeWeights(generator ?? new Generator(0), initStd);
     }
 
-    private QwenForCausalLM(QwenConfig config, ScalarType dtype, Device? device) : base(nameof(QwenForCausalLM))
+    private QwenForCausalLM(QwenConfig config, ScalarType dtype, Device? device) : base(TorchRuntime.Checked(nameof(QwenForCausalLM)))
     {
         ArgumentNullException.ThrowIfNull(config);
         model = new QwenModel(config, dtype, device);
@@ -88,6 +89,7 @@ public sealed class QwenForCausalLM : nn.Module
     /// <exception cref="InvalidDataException">A key is missing, unexpected or has the wrong shape (the message names the key, file and shapes).</exception>
     public static QwenForCausalLM FromPretrained(string folder, ScalarType? dtype = null, Device? device = null)
     {
+        TorchRuntime.EnsureAvailable();
         var config = QwenCheckpoint.ReadConfig(folder);
         var plan = QwenCheckpoint.MakePlan(folder, config);
         var lm = new QwenForCausalLM(config, dtype ?? ScalarType.Float32, device);

@@ -1,5 +1,6 @@
 using Adrpo.Generation;
 using Adrpo.Models;
+using Adrpo.Native;
 using Adrpo.Rewards;
 using Adrpo.Training.Checkpoints;
 using Microsoft.Data.Analysis;
@@ -26,6 +27,7 @@ public sealed partial class AdrpoFlowMatchingTrainer : IEstimator<FlowMatchingGe
     {
         _context = context ?? throw new ArgumentNullException(nameof(context));
         _options = options ?? throw new ArgumentNullException(nameof(options));
+        TorchRuntime.EnsureAvailable();
         _options.Validate();
         _host = ((IHostEnvironment)context).Register(nameof(AdrpoFlowMatchingTrainer));
     }

@@ -1,4 +1,5 @@
 using Adrpo.Generation;
+using Adrpo.Native;
 using Adrpo.Rewards;
 using Adrpo.Training.Checkpoints;
 using Microsoft.Data.Analysis;
@@ -25,6 +26,7 @@ public sealed partial class AdrpoGrpoTrainer : IEstimator<CausalLanguageModelTra
     {
         _context = context ?? throw new ArgumentNullException(nameof(context));
         _options = options ?? throw new ArgumentNullException(nameof(options));
+        TorchRuntime.EnsureAvailable();
         _options.Validate();
         _host = ((IHostEnvironment)context).Register(nameof(AdrpoGrpoTrainer));
     }
