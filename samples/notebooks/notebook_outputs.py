@@ -200,7 +200,10 @@ def merge(source, executed, sanitize):
     failed, code_cells, count = [], 0, 0
     for number, (cell, result) in enumerate(zip(notebook["cells"], ran), start=1):
         if "id" not in cell:
-            cell["id"] = f"cell-{number:02d}"  # nbformat 4.5 cell ids; stable so refreshes do not churn them
+            # nbformat 4.5 cell ids, placed after cell_type as Jupyter writes them; stable, so refreshes do not churn them
+            kind, rest = cell.get("cell_type"), {key: value for key, value in cell.items() if key != "cell_type"}
+            cell.clear()
+            cell.update({"cell_type": kind, "id": f"cell-{number:02d}"}, **rest)
         if cell.get("cell_type") != "code":
             continue
         code_cells += 1
