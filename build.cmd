@@ -82,10 +82,11 @@ copy /y "samples\notebooks\%1.ipynb" "%NOTEBOOK_WORK%\%1.source.ipynb" >nul
 if exist "%NOTEBOOK_WORK%\%1.executed.ipynb" del /q "%NOTEBOOK_WORK%\%1.executed.ipynb"
 pushd samples\notebooks
 dotnet tool run dotnet-repl --run "%1.ipynb" --exit-after-run --output-format ipynb --output-path "%NOTEBOOK_WORK%\%1.executed.ipynb"
+set NB_REPL_STATUS=%ERRORLEVEL%
 popd
 set NB_WRITE_BACK=
 if "%NB_MODE%"=="refresh" set NB_WRITE_BACK=--write-back=samples\notebooks\%1.ipynb
-%PYTHON% samples\notebooks\notebook_outputs.py record --name %1 --source "%NOTEBOOK_WORK%\%1.source.ipynb" --executed "%NOTEBOOK_WORK%\%1.executed.ipynb" --output "%NOTEBOOK_WORK%\%1.ipynb" --trx "%NOTEBOOK_RESULTS%\notebook-%1.trx" --repo "%CD%" %NB_WRITE_BACK% || set NOTEBOOKS_FAILED=1
+%PYTHON% samples\notebooks\notebook_outputs.py record --name %1 --source "%NOTEBOOK_WORK%\%1.source.ipynb" --executed "%NOTEBOOK_WORK%\%1.executed.ipynb" --output "%NOTEBOOK_WORK%\%1.ipynb" --trx "%NOTEBOOK_RESULTS%\notebook-%1.trx" --repo "%CD%" --repl-status %NB_REPL_STATUS% %NB_WRITE_BACK% || set NOTEBOOKS_FAILED=1
 goto :eof
 ::BATCH
 # ------------------------------------------------------------------------------------------------
@@ -199,11 +200,12 @@ run_notebooks() {
     rm -f "$work/$name.executed.ipynb"
     start=$(date +%s)
     echo "build.cmd: running notebook $name"
+    status=0
     (cd samples/notebooks && dotnet tool run dotnet-repl --run "$name.ipynb" --exit-after-run \
-      --output-format ipynb --output-path "$work/$name.executed.ipynb") || true
+      --output-format ipynb --output-path "$work/$name.executed.ipynb") || status=$?
     "$python" "$checker" record --name "$name" --source "$work/$name.source.ipynb" \
       --executed "$work/$name.executed.ipynb" --output "$work/$name.ipynb" \
-      --trx "$PWD/artifacts/test-results/notebook-$name.trx" --repo "$PWD" \
+      --trx "$PWD/artifacts/test-results/notebook-$name.trx" --repo "$PWD" --repl-status "$status" \
       ${refresh:+"--write-back=$notebook"} || failures=$((failures + 1))
     echo "build.cmd: notebook $name took $(( $(date +%s) - start )) s"
   done

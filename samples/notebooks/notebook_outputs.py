@@ -261,15 +261,20 @@ def record(args):
     for number in code_numbers:
         cell = notebook["cells"][number - 1]
         results.append((f"{name} cell {number}", number not in failed, error_summary(cell)))
+    if args.repl_status and not failed:
+        # dotnet-repl failed without an error output in any cell (e.g. the kernel stopped): the run is not trusted.
+        results.append((f"{name} run", False, f"dotnet-repl exited with status {args.repl_status}"))
+        print(f"notebook_outputs: notebook {name}: dotnet-repl exited with status {args.repl_status} but no cell "
+              "holds an error output", file=sys.stderr)
     write_atomically(args.trx, trx_text(f"notebook {name}", results))
     write_atomically(args.output, notebook_text(notebook))
     for number in failed:
         print(f"notebook_outputs: notebook {name}: cell {number} failed: {error_summary(notebook['cells'][number - 1])}",
               file=sys.stderr)
     print(f"notebook_outputs: notebook {name}: {code_cells - len(failed)} code cells passed, {len(failed)} failed")
-    if failed:
+    if failed or args.repl_status:
         if args.write_back:
-            print(f"notebook_outputs: {args.write_back} was not refreshed because a cell failed", file=sys.stderr)
+            print(f"notebook_outputs: {args.write_back} was not refreshed because the run failed", file=sys.stderr)
         return 1
     if args.write_back:
         # The run used a snapshot (args.source); an edit made to the notebook meanwhile must not be overwritten.
@@ -343,7 +348,7 @@ def self_test(args):
         {"output_type": "stream", "name": "stdout", "text": ["1\r\n", f"{repo}/artifacts/x {home}/.nuget\r\n"]},
         {"output_type": "display_data", "metadata": {}, "data": {"text/html": [f"<div>{svg}</div>"]}}]
 
-    def run_record(executed_notebook, write_back=None):
+    def run_record(executed_notebook, write_back=None, repl_status=0):
         paths = {k: os.path.join(folder, k + ".ipynb") for k in ("source", "executed", "output")}
         with open(paths["source"], "w", encoding="utf-8") as stream:
             stream.write(notebook_text(source))
@@ -353,7 +358,8 @@ def self_test(args):
         quiet = io.StringIO()  # the failures provoked here are expected; their messages would only mislead a log reader
         with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
             status = record(argparse.Namespace(name="t", source=paths["source"], executed=paths["executed"],
-                                               output=paths["output"], trx=trx, repo=repo, write_back=write_back))
+                                               output=paths["output"], trx=trx, repo=repo, write_back=write_back,
+                                               repl_status=repl_status))
         with open(trx, encoding="utf-8") as stream:
             counters = re.search(r'passed="(\d+)" failed="(\d+)"', stream.read()).groups()
         return status, paths["output"], tuple(map(int, counters))
@@ -414,6 +420,9 @@ def self_test(args):
     truncated["cells"].pop()
     status, _, counters = run_record(truncated)
     expect("a notebook the kernel did not finish fails every code cell", status == 1 and counters == (0, 2))
+    status, _, counters = run_record(executed, write_back=target, repl_status=1)
+    expect("a failed dotnet-repl run without error outputs fails and does not refresh",
+           status == 1 and counters == (2, 1) and read_notebook(target) == source)
     status, _, _ = run_record(executed, write_back=target)
     expect("a clean run refreshes the notebook", status == 0 and problems(read_notebook(target)) == [])
 
@@ -442,6 +451,7 @@ def main():
     p.add_argument("--output", required=True, help="where the executed, cleaned notebook is written")
     p.add_argument("--trx", required=True, help="where the TRX with one result per code cell is written")
     p.add_argument("--repo", default=os.getcwd(), help="repository root, replaced by <repo> in outputs (default: cwd)")
+    p.add_argument("--repl-status", type=int, default=0, help="dotnet-repl's exit status; non-zero fails the run")
     p.add_argument("--write-back", help="committed notebook to replace when every cell passed and it still equals --source")
     p = commands.add_parser("check", help="fail when a committed notebook's outputs are stale or missing")
     p.add_argument("--trx", help="also write one TRX result per notebook here")
