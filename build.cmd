@@ -2,11 +2,15 @@
 @echo off
 rem ---------------------------------------------------------------------------------------------
 rem  Adrpo build script. This one file is both a Windows batch file and a POSIX shell script:
-rem    Windows:  build.cmd [all|setup|build|test|learning-kernels|pack|sample|notebooks|smoke]
-rem    Linux:    ./build.cmd [all|setup|build|test|learning-kernels|pack|sample|notebooks|smoke]
+rem    Windows:  build.cmd [all|setup|build|test|learning-kernels|pack|sample|notebooks|notebooks-refresh [name]|smoke]
+rem    Linux:    ./build.cmd [all|setup|build|test|learning-kernels|pack|sample|notebooks|notebooks-refresh [name...]|smoke]
 rem  all (default) = set up, build, then run the main job (samples\Adrpo.Samples.QuickStart); "all --full" = the longer run.
-rem  notebooks = pack, then run every samples\notebooks\*.ipynb headless with dotnet-repl (local tool), one TRX each
-rem              in artifacts\test-results\notebook-<name>.trx; fails when any cell fails.
+rem  learning-kernels = the learning tests (TestCategory=Learning) under a forced different kernel path (CI runs it).
+rem  notebooks = check that every committed samples\notebooks\*.ipynb holds the outputs of its current code cells, then
+rem              pack and run each once headless with dotnet-repl (local tool) into artifacts\notebooks\<name>.ipynb,
+rem              one TRX each in artifacts\test-results\notebook-<name>.trx; fails when a check or any cell fails.
+rem  notebooks-refresh = pack, run each notebook (or the one named) and write it back in place with its outputs.
+rem              Needs python3 (set PYTHON to its command if it is not "python" on Windows, "python3" elsewhere).
 rem  smoke = every benchmark mode and the reproduction harness at tiny sizes (about 2 minutes); fails when one fails.
 rem ---------------------------------------------------------------------------------------------
 setlocal
@@ -36,16 +40,29 @@ if "%TARGET%"=="learning-kernels" (
 )
 if "%TARGET%"=="pack" ( dotnet pack src\Adrpo\Adrpo.csproj -c Release -o artifacts\packages || exit /b 1 & goto :eof )
 if "%TARGET%"=="sample" ( dotnet run --project samples\Adrpo.Samples.QuickStart -c Release -- %2 %3 %4 || exit /b 1 & goto :eof )
-if "%TARGET%"=="notebooks" ( call :notebooks || exit /b 1 & goto :eof )
+if "%TARGET%"=="notebooks" ( call :notebooks check || exit /b 1 & goto :eof )
+if "%TARGET%"=="notebooks-refresh" ( call :notebooks refresh %2 || exit /b 1 & goto :eof )
 if "%TARGET%"=="smoke" (
   dotnet run --project benchmarks\Adrpo.Benchmarks -c Release -- smoke || exit /b 1
   dotnet run --project benchmarks\Adrpo.Reproduction -c Release -- --smoke --fresh || exit /b 1
   goto :eof
 )
-echo Unknown target '%TARGET%'. Expected all, setup, build, test, learning-kernels, pack, sample, notebooks or smoke. 1>&2
+echo Unknown target '%TARGET%'. Expected all, setup, build, test, learning-kernels, pack, sample, notebooks, notebooks-refresh or smoke. 1>&2
 exit /b 2
 
 :notebooks
+rem :notebooks check|refresh [name]: as run_notebooks in the shell half below (which explains the steps).
+set NB_MODE=%1
+set NB_ONLY=%2
+if "%PYTHON%"=="" set PYTHON=python
+if not exist artifacts\test-results mkdir artifacts\test-results
+if not exist artifacts\notebooks mkdir artifacts\notebooks
+if exist artifacts\test-results\notebook-*.trx del /q artifacts\test-results\notebook-*.trx
+set NOTEBOOKS_FAILED=0
+if "%NB_MODE%"=="check" (
+  %PYTHON% samples\notebooks\notebook_outputs.py self-test --trx artifacts\test-results\notebook-checker.trx || set NOTEBOOKS_FAILED=1
+  %PYTHON% samples\notebooks\notebook_outputs.py check --trx artifacts\test-results\notebook-outputs.trx samples\notebooks || set NOTEBOOKS_FAILED=1
+)
 dotnet pack src\Adrpo\Adrpo.csproj -c Release -o artifacts\packages || exit /b 1
 rem The notebooks pin Adrpo's version; a package of that version already extracted into the NuGet cache would be used
 rem instead of the fresh pack, so that extraction is removed first.
@@ -54,18 +71,27 @@ set ADRPO_PACKAGES=%NUGET_PACKAGES%
 if "%ADRPO_PACKAGES%"=="" set ADRPO_PACKAGES=%USERPROFILE%\.nuget\packages
 if exist "%ADRPO_PACKAGES%\adrpo\%ADRPO_VERSION%" rmdir /s /q "%ADRPO_PACKAGES%\adrpo\%ADRPO_VERSION%"
 dotnet tool restore || exit /b 1
-if not exist artifacts\test-results mkdir artifacts\test-results
-if exist artifacts\test-results\notebook-*.trx del /q artifacts\test-results\notebook-*.trx
 set NOTEBOOK_RESULTS=%CD%\artifacts\test-results
-set NOTEBOOKS_FAILED=0
-pushd samples\notebooks
-for %%f in (*.ipynb) do (
-  echo build.cmd: running notebook %%~nf
-  dotnet tool run dotnet-repl --run "%%f" --exit-after-run --output-format trx --output-path "%NOTEBOOK_RESULTS%\notebook-%%~nf.trx"
-  if errorlevel 1 set NOTEBOOKS_FAILED=1
+set NOTEBOOK_WORK=%CD%\artifacts\notebooks
+if not "%NB_ONLY%"=="" if not exist "samples\notebooks\%NB_ONLY%.ipynb" ( echo build.cmd: no notebook samples\notebooks\%NB_ONLY%.ipynb 1>&2 & exit /b 1 )
+for %%f in (samples\notebooks\*.ipynb) do (
+  if "%NB_ONLY%"=="" ( call :notebook %%~nf ) else if /i "%NB_ONLY%"=="%%~nf" ( call :notebook %%~nf )
 )
+if "%NOTEBOOKS_FAILED%"=="1" ( echo build.cmd: a notebook check failed; cell errors are in artifacts\test-results\notebook-*.trx and artifacts\notebooks 1>&2 & exit /b 1 )
+goto :eof
+
+:notebook
+rem One notebook (%1 = its name): snapshot, run once into artifacts\notebooks\%1.executed.ipynb, then record.
+echo build.cmd: running notebook %1
+copy /y "samples\notebooks\%1.ipynb" "%NOTEBOOK_WORK%\%1.source.ipynb" >nul
+if exist "%NOTEBOOK_WORK%\%1.executed.ipynb" del /q "%NOTEBOOK_WORK%\%1.executed.ipynb"
+pushd samples\notebooks
+dotnet tool run dotnet-repl --run "%1.ipynb" --exit-after-run --output-format ipynb --output-path "%NOTEBOOK_WORK%\%1.executed.ipynb"
+set NB_REPL_STATUS=%ERRORLEVEL%
 popd
-if "%NOTEBOOKS_FAILED%"=="1" ( echo build.cmd: a notebook cell failed; see artifacts\test-results\notebook-*.trx 1>&2 & exit /b 1 )
+set NB_WRITE_BACK=
+if "%NB_MODE%"=="refresh" set NB_WRITE_BACK=--write-back=samples\notebooks\%1.ipynb
+%PYTHON% samples\notebooks\notebook_outputs.py record --name %1 --source "%NOTEBOOK_WORK%\%1.source.ipynb" --executed "%NOTEBOOK_WORK%\%1.executed.ipynb" --output "%NOTEBOOK_WORK%\%1.ipynb" --trx "%NOTEBOOK_RESULTS%\notebook-%1.trx" --repo "%CD%" --repl-status %NB_REPL_STATUS% %NB_WRITE_BACK% || set NOTEBOOKS_FAILED=1
 goto :eof
 ::BATCH
 # ------------------------------------------------------------------------------------------------
@@ -126,39 +152,72 @@ run_tests() {
   [ "$failures" -eq 0 ]
 }
 
-# Runs every samples/notebooks/*.ipynb headless with dotnet-repl (a local tool, .config/dotnet-tools.json), each into
-# artifacts/test-results/notebook-<name>.trx so .ci/run counts its cells. dotnet-repl exits non-zero when a cell fails
-# but runs the later cells too; the TRX counters decide. Markdown cells appear in the TRX as passed results.
-run_notebooks() {
+# Packs the library for the notebooks. They pin Adrpo's version (checked in run_notebooks); NuGet would use a package
+# of that version already extracted into its cache instead of the fresh pack, so that extraction is removed first.
+pack_for_notebooks() {
   dotnet pack src/Adrpo/Adrpo.csproj -c Release -o artifacts/packages
-  # The notebooks pin Adrpo's version (checked below). NuGet would use a package of that version already extracted into
-  # its cache instead of the fresh pack, so that extraction is removed first.
   version=$(dotnet msbuild src/Adrpo/Adrpo.csproj -getProperty:Version -p:Configuration=Release)
   rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}/adrpo/$version"
   dotnet tool restore
-  mkdir -p artifacts/test-results
+}
+
+# run_notebooks check|refresh [name...]: runs each samples/notebooks/*.ipynb (or only the names given) once, headless,
+# with dotnet-repl (a local tool, .config/dotnet-tools.json) into artifacts/notebooks/<name>.executed.ipynb.
+# samples/notebooks/notebook_outputs.py record then writes artifacts/notebooks/<name>.ipynb (the notebook with these
+# outputs, cleaned for repository pages) and artifacts/test-results/notebook-<name>.trx with one result per code cell
+# (an error output fails it), which .ci/run counts. dotnet-repl runs the later cells after a failed one.
+#   check    (target notebooks, CI): first the checker's self-test and the static check that every committed notebook
+#            has outputs produced by its current code cells (TRX notebook-checker and notebook-outputs), then the runs.
+#   refresh  (target notebooks-refresh): writes each notebook back in place, atomically, when all its cells passed.
+run_notebooks() {
+  mode=$1
+  shift
+  python=${PYTHON:-python3}
+  checker=samples/notebooks/notebook_outputs.py
+  refresh=""
+  [ "$mode" = refresh ] && refresh=yes
+  mkdir -p artifacts/test-results artifacts/notebooks
   rm -f artifacts/test-results/notebook-*.trx
   failures=0
-  for notebook in samples/notebooks/*.ipynb; do
+  if [ "$mode" = check ]; then
+    "$python" "$checker" self-test --trx artifacts/test-results/notebook-checker.trx || failures=$((failures + 1))
+    "$python" "$checker" check --trx artifacts/test-results/notebook-outputs.trx samples/notebooks || failures=$((failures + 1))
+  fi
+  pack_for_notebooks
+  if [ $# -eq 0 ]; then
+    set -- samples/notebooks/*.ipynb
+  fi
+  for notebook in "$@"; do
     name=$(basename "$notebook" .ipynb)
-    trx="$PWD/artifacts/test-results/notebook-$name.trx"
+    notebook=samples/notebooks/$name.ipynb
+    if [ ! -f "$notebook" ]; then
+      echo "build.cmd: no notebook $notebook" >&2
+      failures=$((failures + 1))
+      continue
+    fi
     if [ "$(grep -oE 'nuget: Adrpo, [0-9A-Za-z.+-]+' "$notebook" | sort -u)" != "nuget: Adrpo, $version" ]; then
       echo "build.cmd: $notebook does not reference Adrpo $version (the version in src/Adrpo/Adrpo.csproj)" >&2
       failures=$((failures + 1))
       continue
     fi
+    work="$PWD/artifacts/notebooks"
+    # The run's code is a snapshot: record checks the executed cells against it, and refresh does not overwrite an
+    # edit made while the notebook ran.
+    cp "$notebook" "$work/$name.source.ipynb"
+    rm -f "$work/$name.executed.ipynb"
     start=$(date +%s)
-    (cd samples/notebooks && dotnet tool run dotnet-repl --run "$name.ipynb" --exit-after-run --output-format trx --output-path "$trx") || true
-    counters=$(grep -o '<Counters [^>]*>' "$trx" 2>/dev/null | head -n 1 || true)
-    passed=$(echo "$counters" | sed -n 's/.* passed="\([0-9]*\)".*/\1/p')
-    failed=$(echo "$counters" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')
-    echo "build.cmd: notebook $name: ${passed:-?} cells passed, ${failed:-?} failed, $(( $(date +%s) - start )) s"
-    if [ -z "$counters" ] || [ "${failed:-1}" != "0" ] || [ "${passed:-0}" = "0" ]; then
-      failures=$((failures + 1))
-    fi
+    echo "build.cmd: running notebook $name"
+    status=0
+    (cd samples/notebooks && dotnet tool run dotnet-repl --run "$name.ipynb" --exit-after-run \
+      --output-format ipynb --output-path "$work/$name.executed.ipynb") || status=$?
+    "$python" "$checker" record --name "$name" --source "$work/$name.source.ipynb" \
+      --executed "$work/$name.executed.ipynb" --output "$work/$name.ipynb" \
+      --trx "$PWD/artifacts/test-results/notebook-$name.trx" --repo "$PWD" --repl-status "$status" \
+      ${refresh:+"--write-back=$notebook"} || failures=$((failures + 1))
+    echo "build.cmd: notebook $name took $(( $(date +%s) - start )) s"
   done
   if [ "$failures" -ne 0 ]; then
-    echo "build.cmd: $failures notebook(s) failed; the cell errors are in artifacts/test-results/notebook-*.trx" >&2
+    echo "build.cmd: $failures notebook check(s) failed; cell errors are in artifacts/test-results/notebook-*.trx and artifacts/notebooks/<name>.ipynb" >&2
     return 1
   fi
 }
@@ -180,7 +239,8 @@ case "$target" in
   test)   setup; run_tests ;;
   pack)   dotnet pack src/Adrpo/Adrpo.csproj -c Release -o artifacts/packages ;;
   sample) shift; dotnet run --project samples/Adrpo.Samples.QuickStart -c Release -- "$@" ;;
-  notebooks) run_notebooks ;;
+  notebooks) run_notebooks check ;;
+  notebooks-refresh) shift; run_notebooks refresh "$@" ;;
   smoke)
     # Every benchmark mode and the reproduction harness at tiny sizes: they keep running, not just compiling.
     dotnet run --project benchmarks/Adrpo.Benchmarks -c Release -- smoke &&
@@ -194,5 +254,5 @@ case "$target" in
     [ $# -gt 0 ] && shift
     dotnet run --no-build --project samples/Adrpo.Samples.QuickStart -c Release -- "$@"
     ;;
-  *) echo "Unknown target '$target'. Expected all, setup, build, test, learning-kernels, pack, sample, notebooks or smoke." >&2; exit 2 ;;
+  *) echo "Unknown target '$target'. Expected all, setup, build, test, learning-kernels, pack, sample, notebooks, notebooks-refresh or smoke." >&2; exit 2 ;;
 esac
