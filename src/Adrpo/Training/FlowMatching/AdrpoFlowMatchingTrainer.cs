@@ -37,6 +37,7 @@ public sealed partial class AdrpoFlowMatchingTrainer : IEstimator<FlowMatchingGe
     public FlowMatchingGeneratorTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var threads = ComputeThreadScope.Enter(_options.ComputeThreads);   // put back when Fit returns or throws
         var prompts = PromptReader.ReadDistinct(input, _options.PromptColumnName);
         var sampleColumn = RewardSampleColumn.Vector(_options.OutputColumnName, _options.Generator!.SampleShape.Select(d => (int)d).ToArray());
         var rewards = new RewardScorer(_context, _options.RewardModels, sampleColumn, _options.PromptColumnName);

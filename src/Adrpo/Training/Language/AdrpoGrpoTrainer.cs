@@ -36,6 +36,7 @@ public sealed partial class AdrpoGrpoTrainer : IEstimator<CausalLanguageModelTra
     public CausalLanguageModelTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var threads = ComputeThreadScope.Enter(_options.ComputeThreads);   // put back when Fit returns or throws
         var prompts = PromptReader.ReadDistinct(input, _options.PromptColumnName);
         var rewards = new RewardScorer(_context, _options.RewardModels, RewardSampleColumn.Text(_options.OutputColumnName), _options.PromptColumnName);
         rewards.ValidateSchema();

@@ -36,7 +36,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         _prompts = prompts;
         _rewards = rewards;
         _model = options.Model!;
-        _encoder = new LanguagePromptEncoder(options.Tokenizer!, options.UseChatTemplate, options.EnableThinking, options.MaxPromptTokens);
+        _encoder = new LanguagePromptEncoder(options.Tokenizer!, options.UseChatTemplate, options.EnableThinking, options.ResolvedMaxPromptTokens);
         _encoder.Encode(prompts);   // every training prompt must fit before any training starts
         _reference = FrozenCopy(_model);
         State = new GrpoTrainingState(seed);
