@@ -128,7 +128,14 @@ public sealed partial class AdrpoFlowMatchingTrainer
         /// </summary>
         public int ComputeThreads { get; set; }
 
-        /// <summary>Receives each iteration's metrics, on the training thread. Default null (none).</summary>
+        /// <summary>
+        /// Receives each iteration's metrics, in order. Default null (none). A <see cref="System.Progress{T}"/> runs its
+        /// handler on its synchronization context; when Fit is called on a thread without a custom context (console,
+        /// service, test), Fit waits after each report until the handler has finished (up to 30 s, then a warning), so
+        /// every report has been handled, in order, before the next iteration starts and before Fit returns. On a UI
+        /// thread (a custom context) Fit does not wait, since that would deadlock; reports then arrive as the UI thread
+        /// processes them. Any other <see cref="IProgress{T}"/> is called directly on the training thread.
+        /// </summary>
         public IProgress<FlowMatchingIterationMetrics>? Progress { get; set; }
 
         /// <summary>When set, the metrics are (re)written to this CSV file after every iteration (atomically). Default null (no file).</summary>
