@@ -62,7 +62,7 @@ internal sealed class OrderedProgress<T> : IDisposable
         if (!_handled.Wait(_timeout))
         {
             _gaveUp = true;
-            _warn($"Options.Progress's handler did not finish a report within {_timeout.TotalSeconds:F0} s; later reports are not waited for and may arrive out of order or after Fit returns.");
+            _warn($"Options.Progress's handler did not finish a report within {_timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s; later reports are not waited for and may arrive out of order or after Fit returns.");
         }
     }
 
