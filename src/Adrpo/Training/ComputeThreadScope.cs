@@ -30,10 +30,10 @@ internal sealed class ComputeThreadScope : IDisposable
 
     /// <summary>
     /// The thread count that 0 (automatic) stands for: half the processors the process may use, at least one.
-    /// Measured on a 2-core machine (benchmarks/README.md, "Threads"): one libtorch thread was never slower than
-    /// two for the embedded models, and on a busy machine two threads were several times slower, because
-    /// libtorch's worker threads spin-wait for a core another process holds. Leaving half the cores free keeps
-    /// that from happening when something else runs (the reward model, the OS, a second process).
+    /// Measured on a shared 2-core machine (benchmarks/README.md, "ComputeThreads' default"): with one libtorch
+    /// thread the median Fit of each embedded model was 3-6x faster than with two, idle or busy, and the metrics
+    /// were identical. libtorch's worker threads spin-wait for a core another process holds. Half the cores leaves
+    /// room for the reward model, the OS and other processes. Larger machines were not measured; set the option there.
     /// </summary>
     public static int Automatic => Math.Max(1, Environment.ProcessorCount / 2);
 
