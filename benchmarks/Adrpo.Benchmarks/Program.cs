@@ -9,6 +9,7 @@
 //   kv [repetitions=3] [threads=1]                      generation tokens/s with and without the KV cache
 //   soak [steps=1000]                                   memory soak of both trainers
 //   kernel-paths [threads=1]                            float fingerprints of the kernels (see benchmarks/kernel-paths.sh)
+//   threads MODEL=lm|t2i THREADS [iterations=5]      one whole short training run (see benchmarks/threads.sh)
 //   smoke                                               every mode at tiny sizes, one repetition (CI)
 using System.Globalization;
 using Adrpo.Benchmarks;
@@ -35,6 +36,9 @@ switch (mode)
     case "kernel-paths":
         KernelPaths.Run(args);
         break;
+    case "threads":
+        ThreadsRun.Run(args);
+        break;
     case "soak":
         MemorySoak.Run(Bench.IntArg(args, 1, 1000));
         break;
@@ -48,7 +52,7 @@ switch (mode)
         Console.WriteLine($"smoke: every mode ran in {watch.Elapsed.TotalSeconds:F1} s");
         break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'; expected overhead, steps, torch-vs-pytorch, kernels, kv, kernel-paths, soak or smoke.");
+        Console.Error.WriteLine($"Unknown mode '{mode}'; expected overhead, steps, torch-vs-pytorch, kernels, kv, kernel-paths, threads, soak or smoke.");
         Environment.Exit(2);
         break;
 }

@@ -77,9 +77,10 @@ public sealed class CausalLanguageModelTransformer : ITransformer
             return Array.Empty<string>();
         }
 
+        using var threads = ComputeThreadScope.Enter(Settings.ComputeThreads);
         using var scope = NewDisposeScope();
         Model.eval();
-        var encoder = new LanguagePromptEncoder(Tokenizer, Settings.UseChatTemplate, Settings.EnableThinking, Settings.MaxPromptTokens);
+        var encoder = new LanguagePromptEncoder(Tokenizer, Settings.UseChatTemplate, Settings.EnableThinking, Settings.ResolvedMaxPromptTokens(Model.Config.MaxPositionEmbeddings));
         var (ids, mask) = encoder.Encode(prompts);
         var eos = new List<long>(Model.Config.EosTokenId ?? Array.Empty<long>());
         foreach (int? extra in new[] { Tokenizer.EosTokenId, Settings.UseChatTemplate ? Tokenizer.TokenToId("<|im_end|>") : null })

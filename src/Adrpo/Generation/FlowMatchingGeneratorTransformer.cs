@@ -162,6 +162,7 @@ public sealed partial class FlowMatchingGeneratorTransformer : ITransformer
     /// <returns>Per row, its <paramref name="samplesPerPrompt"/> samples one after the other (N * C * H * W values).</returns>
     internal float[][] GenerateRows(IReadOnlyList<string> prompts, long firstRow, int samplesPerPrompt)
     {
+        using var threads = ComputeThreadScope.Enter(Settings.ComputeThreads);
         int size = SampleSize;
         var rows = new float[prompts.Count][];
         for (int i = 0; i < rows.Length; i++)

@@ -7,7 +7,6 @@ namespace Adrpo.Generation;
 /// <summary>How a <see cref="FlowMatchingGeneratorTransformer"/> generates; saved as <c>generation_config.json</c>.</summary>
 public sealed record GenerationSettings
 {
-
     /// <summary>Input column holding the prompts (String). Default "Prompt".</summary>
     [JsonPropertyName("prompt_column")]
     public string PromptColumnName { get; init; } = "Prompt";
@@ -70,6 +69,13 @@ public sealed record GenerationSettings
     [JsonPropertyName("samples_column")]
     public string SamplesColumnName { get; init; } = "Images";
 
+    /// <summary>
+    /// libtorch intra-op threads while a batch is generated (process-wide; set for the batch and put back after it).
+    /// Default 0 = automatic: half the processors, at least one. Files saved before this setting existed load with 0.
+    /// </summary>
+    [JsonPropertyName("compute_threads")]
+    public int ComputeThreads { get; init; }
+
     /// <summary>Checks every field; the exception's parameter name is the field's JSON key.</summary>
     /// <exception cref="ArgumentException">A field is invalid; the message names it and what is expected.</exception>
     internal void Validate()
@@ -81,6 +87,7 @@ public sealed record GenerationSettings
         Require(GuidanceScale >= 0 && double.IsFinite(GuidanceScale), "guidance_scale", $"is {GuidanceScale}; expected zero or a positive finite number (1 = no guidance)");
         Require(BatchSize >= 1, "batch_size", $"is {BatchSize}; expected at least 1");
         Require(SamplesPerPrompt >= 1, "samples_per_prompt", $"is {SamplesPerPrompt}; expected at least 1");
+        Require(ComputeThreads >= 0, "compute_threads", $"is {ComputeThreads}; expected 0 (automatic) or a positive number of threads");
         Require(SamplesPerPrompt == 1 || (!string.IsNullOrWhiteSpace(SamplesColumnName) && SamplesColumnName != OutputColumnName), "samples_column", $"is '{SamplesColumnName}'; expected a column name other than output_column ('{OutputColumnName}')");
     }
 
@@ -103,5 +110,6 @@ public sealed record GenerationSettings
         Seed = seed,
         SamplesPerPrompt = options.GenerationSamplesPerPrompt,
         SamplesColumnName = options.GenerationSamplesColumnName,
+        ComputeThreads = options.ComputeThreads,
     };
 }

@@ -26,9 +26,12 @@ public sealed record LanguageGenerationSettings
     [JsonPropertyName("max_new_tokens")]
     public int MaxNewTokens { get; init; } = 32;
 
-    /// <summary>Longest prompt accepted, in tokens after templating; longer prompts are an error, not truncated. Default 256.</summary>
+    /// <summary>
+    /// Longest prompt accepted, in tokens after templating; longer prompts are an error, not truncated. Default 0 =
+    /// automatic: the model's context (<c>max_position_embeddings</c>) minus <see cref="MaxNewTokens"/>, at least 1.
+    /// </summary>
     [JsonPropertyName("max_prompt_tokens")]
-    public int MaxPromptTokens { get; init; } = 256;
+    public int MaxPromptTokens { get; init; }
 
     /// <summary>Sampling temperature (0 = greedy). Default 1.</summary>
     [JsonPropertyName("temperature")]
@@ -50,6 +53,13 @@ public sealed record LanguageGenerationSettings
     [JsonPropertyName("seed")]
     public int Seed { get; init; }
 
+    /// <summary>
+    /// libtorch intra-op threads while a batch is generated (process-wide; set for the batch and put back after it).
+    /// Default 0 = automatic: half the processors, at least one. Files saved before this setting existed load with 0.
+    /// </summary>
+    [JsonPropertyName("compute_threads")]
+    public int ComputeThreads { get; init; }
+
     /// <summary>Checks every field; the exception's parameter name is the field's JSON key.</summary>
     /// <exception cref="ArgumentException">A field is invalid; the message names it and what is expected.</exception>
     internal void Validate()
@@ -57,12 +67,17 @@ public sealed record LanguageGenerationSettings
         Require(!string.IsNullOrWhiteSpace(PromptColumnName), "prompt_column", $"is '{PromptColumnName}'; expected the name of the input column holding the prompts");
         Require(!string.IsNullOrWhiteSpace(OutputColumnName), "output_column", $"is '{OutputColumnName}'; expected the name of the completion column");
         Require(MaxNewTokens >= 1, "max_new_tokens", $"is {MaxNewTokens}; expected at least 1");
-        Require(MaxPromptTokens >= 1, "max_prompt_tokens", $"is {MaxPromptTokens}; expected at least 1");
+        Require(MaxPromptTokens >= 0, "max_prompt_tokens", $"is {MaxPromptTokens}; expected 0 (automatic: the context left after max_new_tokens) or at least 1");
         Require(Temperature >= 0 && double.IsFinite(Temperature), "temperature", $"is {Temperature}; expected zero (greedy) or a positive finite number");
         Require(TopK >= 0, "top_k", $"is {TopK}; expected zero (off) or positive");
         Require(TopP > 0 && TopP <= 1, "top_p", $"is {TopP}; expected a value in (0, 1]");
         Require(BatchSize >= 1, "batch_size", $"is {BatchSize}; expected at least 1");
+        Require(ComputeThreads >= 0, "compute_threads", $"is {ComputeThreads}; expected 0 (automatic) or a positive number of threads");
     }
+
+    /// <summary><see cref="MaxPromptTokens"/>, or for 0 what a context of <paramref name="contextLength"/> positions leaves after <see cref="MaxNewTokens"/> (at least 1).</summary>
+    internal int ResolvedMaxPromptTokens(long contextLength) =>
+        MaxPromptTokens > 0 ? MaxPromptTokens : (int)Math.Max(1, Math.Min(int.MaxValue, contextLength - MaxNewTokens));
 
     private static void Require(bool condition, string field, string problem)
     {
@@ -85,5 +100,6 @@ public sealed record LanguageGenerationSettings
         TopP = o.TopP,
         BatchSize = o.GenerationBatchSize,
         Seed = seed,
+        ComputeThreads = o.ComputeThreads,
     };
 }

@@ -27,6 +27,33 @@ public sealed class RewardBatch
     public int InvalidCount { get; }
 
     /// <summary>
+    /// A warning for a batch where some rewards were invalid and those samples were left out, naming each reward model
+    /// with its count of non-finite scores (and the overflowed weighted sums); null when every reward is valid.
+    /// </summary>
+    /// <param name="where">What the batch was, for the message, e.g. "Iteration 3".</param>
+    internal string? DescribeExcluded(string where)
+    {
+        if (InvalidCount == 0)
+        {
+            return null;
+        }
+
+        var parts = PerModel
+            .Select((kv, index) => (Index: index, kv.Key, Bad: kv.Value.Count(v => !float.IsFinite(v))))
+            .Where(m => m.Bad > 0)
+            .Select(m => $"reward model {m.Index} ('{m.Key}') returned {m.Bad} non-finite score(s)")
+            .ToList();
+        int overflowed = Enumerable.Range(0, Count).Count(i => !Valid[i] && PerModel.Values.All(scores => float.IsFinite(scores[i])));
+        if (overflowed > 0)
+        {
+            parts.Add($"{overflowed} weighted sum(s) overflowed");
+        }
+
+        return $"{where}: {InvalidCount} of {Count} rewards were NaN or infinite ({string.Join("; ", parts)}); " +
+            "those samples were left out of this update. Check the reward models.";
+    }
+
+    /// <summary>
     /// Throws when no sample has a valid reward, naming each model with its count of non-finite scores, so a user
     /// can tell which reward transformer to fix.
     /// </summary>

@@ -52,6 +52,7 @@ public sealed class LiveTensorLeakTests
             LoraRank = 2,
             LoraAlpha = 4,
             Seed = 5,
+            ComputeThreads = 1,   // the caller's one-thread scope (OneIntraOpThread) would otherwise be replaced by the automatic count
             CheckpointPath = CheckpointFile(),   // checkpoint writes every 5 iterations are measured too
             CheckpointInterval = 5,
             Progress = probe,
@@ -96,6 +97,7 @@ public sealed class LiveTensorLeakTests
                 MaxPromptTokens = 16,
                 LearningRate = 1e-3,
                 Seed = 7,
+                ComputeThreads = 1,   // the caller's one-thread scope (OneIntraOpThread) would otherwise be replaced by the automatic count
                 CheckpointPath = CheckpointFile(),
                 CheckpointInterval = 5,
                 Progress = probe,

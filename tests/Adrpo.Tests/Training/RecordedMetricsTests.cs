@@ -48,6 +48,7 @@ public sealed class RecordedMetricsTests
                 LoraAlpha = 8,
                 AdvantageScaling = AdvantageScaling.Group,
                 Seed = 5,
+                ComputeThreads = 1,   // the caller's one-thread scope (OneIntraOpThread) would otherwise be replaced by the automatic count
                 Progress = new SynchronousProgress<FlowMatchingIterationMetrics>(m => metrics.Add(m with { Seconds = 0 })),
             };
             context.FineTuning().AdrpoFlowMatching(options).Fit(FlowMatchingTestFixtures.Prompts(context, FlowMatchingTestFixtures.TrainPrompts));

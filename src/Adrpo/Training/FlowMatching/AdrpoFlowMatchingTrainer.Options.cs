@@ -119,7 +119,23 @@ public sealed partial class AdrpoFlowMatchingTrainer
         /// <summary>Output column of all samples of a row when <see cref="GenerationSamplesPerPrompt"/> is above 1. Default "Images".</summary>
         public string GenerationSamplesColumnName { get; set; } = "Images";
 
-        /// <summary>Receives each iteration's metrics, on the training thread. Default null (none).</summary>
+        /// <summary>
+        /// libtorch intra-op threads used while <c>Fit</c> runs (the process-wide <c>torch.set_num_threads</c>, set
+        /// when Fit starts and put back to its previous value when Fit returns or throws). 0 (default) = automatic:
+        /// half the processors, at least one (1 on a 2-core machine, where one thread was measured as fast as two
+        /// when idle and several times faster when the machine is busy; see PACKAGE.md, "Threads"). At least 0.
+        /// The fine-tuned transformer generates with the same setting.
+        /// </summary>
+        public int ComputeThreads { get; set; }
+
+        /// <summary>
+        /// Receives each iteration's metrics, in order. Default null (none). A <see cref="System.Progress{T}"/> runs its
+        /// handler on its synchronization context; when Fit is called on a thread without a custom context (console,
+        /// service, test), Fit waits after each report until the handler has finished (up to 30 s, then a warning), so
+        /// every report has been handled, in order, before the next iteration starts and before Fit returns. On a UI
+        /// thread (a custom context) Fit does not wait, since that would deadlock; reports then arrive as the UI thread
+        /// processes them. Any other <see cref="IProgress{T}"/> is called directly on the training thread.
+        /// </summary>
         public IProgress<FlowMatchingIterationMetrics>? Progress { get; set; }
 
         /// <summary>When set, the metrics are (re)written to this CSV file after every iteration (atomically). Default null (no file).</summary>
@@ -194,6 +210,7 @@ public sealed partial class AdrpoFlowMatchingTrainer
             Require(CheckpointInterval >= 1, nameof(CheckpointInterval), $"is {CheckpointInterval}; expected at least 1 iteration");
             Require(CheckpointPath is null || !string.IsNullOrWhiteSpace(CheckpointPath), nameof(CheckpointPath), "is blank; expected a file path or null (no checkpoints)");
             Require(CheckpointPath is null || !Directory.Exists(CheckpointPath), nameof(CheckpointPath), $"is the folder '{CheckpointPath}'; expected a file path such as '{Path.Combine(CheckpointPath ?? ".", "checkpoint.safetensors")}'");
+            Require(ComputeThreads >= 0, nameof(ComputeThreads), $"is {ComputeThreads}; expected 0 (automatic) or a positive number of threads");
             Require(MaxConsecutiveSkippedSteps >= 1, nameof(MaxConsecutiveSkippedSteps), $"is {MaxConsecutiveSkippedSteps}; expected at least 1");
             Require(Enum.IsDefined(Method), nameof(Method), $"is {Method}; expected one of {string.Join(", ", Enum.GetNames<FineTuningMethod>())}");
             Require(Enum.IsDefined(Solver), nameof(Solver), $"is {Solver}; expected one of {string.Join(", ", Enum.GetNames<OdeSolver>())}");

@@ -39,6 +39,7 @@ public sealed partial class AdrpoFlowMatchingTrainer : IEstimator<FlowMatchingGe
     public FlowMatchingGeneratorTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var threads = ComputeThreadScope.Enter(_options.ComputeThreads);   // put back when Fit returns or throws
         var prompts = PromptReader.ReadDistinct(input, _options.PromptColumnName);
         var sampleColumn = RewardSampleColumn.Vector(_options.OutputColumnName, _options.Generator!.SampleShape.Select(d => (int)d).ToArray());
         var rewards = new RewardScorer(_context, _options.RewardModels, sampleColumn, _options.PromptColumnName);
@@ -46,9 +47,10 @@ public sealed partial class AdrpoFlowMatchingTrainer : IEstimator<FlowMatchingGe
 
         int seed = _options.Seed ?? _host.Rand.Next();
         using var channel = _host.Start("Fit");
+        using var progress = new OrderedProgress<FlowMatchingIterationMetrics>(_options.Progress, message => channel.Warning(MessageSensitivity.None, message));
         Log(channel, $"ADRPO flow matching: {_options.Method}, {prompts.Count} prompts, {_options.Iterations} iterations x {_options.PromptsPerIteration} prompts x {_options.SamplesPerPrompt} samples, seed {seed}.");
 
-        var loop = new FlowMatchingTrainingLoop(_options, prompts, rewards, seed, TorchDeviceSelector.Select(_context));
+        var loop = new FlowMatchingTrainingLoop(_options, prompts, rewards, seed, TorchDeviceSelector.Select(_context), message => channel.Warning(MessageSensitivity.None, message));
         CheckpointedTraining.Run(
             loop,
             _options.Iterations,
@@ -58,7 +60,7 @@ public sealed partial class AdrpoFlowMatchingTrainer : IEstimator<FlowMatchingGe
             metrics =>
             {
                 Log(channel, $"iteration {metrics.Iteration}/{_options.Iterations}: reward {metrics.RewardMean:F4} (+-{metrics.RewardStd:F4}), beta {metrics.BetaMean:F3} [{metrics.BetaMin:F3}, {metrics.BetaMax:F3}], W2 {metrics.W2:F5}, diversity {metrics.Diversity:F3}, loss {metrics.Loss:F5}{(metrics.SkippedSteps > 0 ? $", {metrics.SkippedSteps} non-finite step(s) skipped" : string.Empty)}");
-                _options.Progress?.Report(metrics);
+                progress.Report(metrics);
                 if (_options.MetricsCsvPath is not null)
                 {
                     MetricsTable.WriteCsv(MetricsTable.ToDataFrame(loop.Metrics), _options.MetricsCsvPath);

@@ -30,7 +30,7 @@ internal sealed class DpoPairs
     /// drawn uniformly (without replacement) with <paramref name="generator"/>, <paramref name="promptsPerPass"/>
     /// prompts per sampling pass, and keeps the best and worst of each prompt whose samples differ in reward.
     /// </summary>
-    public static DpoPairs FromReference(IConditionalVelocityModel model, FlowMatchingSampler sampler, Tensor conditions, IReadOnlyList<string> prompts, RewardScorer rewards, int samplesPerPrompt, int pairPrompts, int promptsPerPass, Generator generator)
+    public static DpoPairs FromReference(IConditionalVelocityModel model, FlowMatchingSampler sampler, Tensor conditions, IReadOnlyList<string> prompts, RewardScorer rewards, int samplesPerPrompt, int pairPrompts, int promptsPerPass, Generator generator, Action<string>? warn = null)
     {
         var wins = new List<Tensor>();
         var loses = new List<Tensor>();
@@ -47,6 +47,11 @@ internal sealed class DpoPairs
                 var passConditions = conditions.index_select(0, tensor(pass).to(conditions.device));           // [k, D]
                 var x = sampler.Sample(passConditions.repeat_interleave(samplesPerPrompt, 0), generator);       // [k * g, C, H, W]
                 var scores = rewards.Score(pass.SelectMany(p => Enumerable.Repeat(prompts[(int)p], samplesPerPrompt)).ToList(), SampleRows.Of(x));
+                if (warn is not null && scores.DescribeExcluded($"DPO reference samples {start * samplesPerPrompt + 1}-{(start + pass.Length) * samplesPerPrompt}") is string excluded)
+                {
+                    warn(excluded);
+                }
+
                 for (int k = 0; k < pass.Length; k++)
                 {
                     var ranked = Enumerable.Range(k * samplesPerPrompt, samplesPerPrompt).Where(i => scores.Valid[i]).OrderByDescending(i => scores.Total[i]).ToList();

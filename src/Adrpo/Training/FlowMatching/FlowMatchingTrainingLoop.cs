@@ -28,10 +28,13 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
     private readonly FlowMatchingSampler _sampler;
     private readonly DpoPairs? _dpoPairs;
     private readonly NonFiniteStepGuard _guard;
+    private readonly Action<string> _warn;
     private int _skippedThisIteration;
 
-    public FlowMatchingTrainingLoop(AdrpoFlowMatchingTrainer.Options options, IReadOnlyList<string> prompts, RewardScorer rewards, int seed, Device device)
+    // warn receives a warning for each iteration (and DPO's reference pass) whose rewards were partly invalid.
+    public FlowMatchingTrainingLoop(AdrpoFlowMatchingTrainer.Options options, IReadOnlyList<string> prompts, RewardScorer rewards, int seed, Device device, Action<string>? warn = null)
     {
+        _warn = warn ?? (_ => { });
         _options = options;
         _prompts = prompts;
         _rewards = rewards;
@@ -62,7 +65,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         _sampler = new FlowMatchingSampler(_model, options.Solver, options.OdeSteps, options.GuidanceScale);
         if (options.Method == FineTuningMethod.Dpo)
         {
-            _dpoPairs = DpoPairs.FromReference(_model, _sampler, _conditions, prompts, rewards, options.SamplesPerPrompt, options.ResolvedDpoPairPrompts(prompts.Count), options.PromptsPerIteration, State.Random);
+            _dpoPairs = DpoPairs.FromReference(_model, _sampler, _conditions, prompts, rewards, options.SamplesPerPrompt, options.ResolvedDpoPairPrompts(prompts.Count), options.PromptsPerIteration, State.Random, _warn);
         }
     }
 
@@ -87,6 +90,10 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         var x1 = _sampler.Sample(conditions, State.Random);                                        // [N, C, H, W]
         var batch = _rewards.Score(indices.Select(i => _prompts[(int)i]).ToList(), SampleRows.Of(x1));
         batch.RequireSomeValid(State.Iteration + 1);
+        if (batch.DescribeExcluded($"Iteration {State.Iteration + 1}") is string excluded)
+        {
+            _warn(excluded);
+        }
         var valid = tensor(batch.Valid);
         var rewards = tensor(batch.Total.Select(r => float.IsFinite(r) ? r : 0f).ToArray());
         var keep = valid.nonzero().squeeze(1);

@@ -90,8 +90,12 @@ public sealed partial class AdrpoGrpoTrainer
         /// <summary>Maximum completion length in tokens. Default 32.</summary>
         public int MaxNewTokens { get; set; } = 32;
 
-        /// <summary>Longest prompt accepted, in tokens after templating. Default 256.</summary>
-        public int MaxPromptTokens { get; set; } = 256;
+        /// <summary>
+        /// Longest prompt accepted, in tokens after templating; longer prompts are an error, not truncated. Default 0 =
+        /// automatic: what the model's context leaves after <see cref="MaxNewTokens"/> (224 for the embedded tiny
+        /// model's 256 positions with the default 32 new tokens). An explicit value plus MaxNewTokens must fit the context.
+        /// </summary>
+        public int MaxPromptTokens { get; set; }
 
         /// <summary>Sampling temperature (log-probabilities use the same temperature). Default 1.</summary>
         public double Temperature { get; set; } = 1.0;
@@ -108,7 +112,23 @@ public sealed partial class AdrpoGrpoTrainer
         /// <summary>Rows generated per batch by the output transformer. Default 8.</summary>
         public int GenerationBatchSize { get; set; } = 8;
 
-        /// <summary>Receives each iteration's metrics, on the training thread. Default null (none).</summary>
+        /// <summary>
+        /// libtorch intra-op threads used while <c>Fit</c> runs (the process-wide <c>torch.set_num_threads</c>, set
+        /// when Fit starts and put back to its previous value when Fit returns or throws). 0 (default) = automatic:
+        /// half the processors, at least one (1 on a 2-core machine, where one thread was measured as fast as two
+        /// when idle and several times faster when the machine is busy; see PACKAGE.md, "Threads"). At least 0.
+        /// The fine-tuned transformer generates with the same setting.
+        /// </summary>
+        public int ComputeThreads { get; set; }
+
+        /// <summary>
+        /// Receives each iteration's metrics, in order. Default null (none). A <see cref="System.Progress{T}"/> runs its
+        /// handler on its synchronization context; when Fit is called on a thread without a custom context (console,
+        /// service, test), Fit waits after each report until the handler has finished (up to 30 s, then a warning), so
+        /// every report has been handled, in order, before the next iteration starts and before Fit returns. On a UI
+        /// thread (a custom context) Fit does not wait, since that would deadlock; reports then arrive as the UI thread
+        /// processes them. Any other <see cref="IProgress{T}"/> is called directly on the training thread.
+        /// </summary>
         public IProgress<GrpoIterationMetrics>? Progress { get; set; }
 
         /// <summary>When set, the metrics are rewritten to this CSV after every iteration (atomically). Default null (no file).</summary>
@@ -171,8 +191,9 @@ public sealed partial class AdrpoGrpoTrainer
             Require(EpsilonLow >= 0 && EpsilonLow < 1, nameof(EpsilonLow), $"is {EpsilonLow}; expected a clip width in [0, 1)");
             Require(EpsilonHigh >= 0 && double.IsFinite(EpsilonHigh), nameof(EpsilonHigh), $"is {EpsilonHigh}; expected zero or positive");
             Require(MaxNewTokens >= 1, nameof(MaxNewTokens), $"is {MaxNewTokens}; expected at least 1");
-            Require(MaxPromptTokens >= 1, nameof(MaxPromptTokens), $"is {MaxPromptTokens}; expected at least 1");
-            Require(MaxPromptTokens + MaxNewTokens <= Model.Config.MaxPositionEmbeddings, nameof(MaxNewTokens), $"plus MaxPromptTokens ({MaxPromptTokens + MaxNewTokens}) exceeds the model's context of {Model.Config.MaxPositionEmbeddings} positions");
+            Require(MaxNewTokens < Model.Config.MaxPositionEmbeddings, nameof(MaxNewTokens), $"is {MaxNewTokens}; the model's context of {Model.Config.MaxPositionEmbeddings} positions must leave room for at least one prompt token");
+            Require(MaxPromptTokens >= 0, nameof(MaxPromptTokens), $"is {MaxPromptTokens}; expected 0 (automatic: the context left after MaxNewTokens) or at least 1");
+            Require(ResolvedMaxPromptTokens + MaxNewTokens <= Model.Config.MaxPositionEmbeddings, nameof(MaxNewTokens), $"plus MaxPromptTokens ({ResolvedMaxPromptTokens + MaxNewTokens}) exceeds the model's context of {Model.Config.MaxPositionEmbeddings} positions");
             Require(Temperature >= 0 && double.IsFinite(Temperature), nameof(Temperature), $"is {Temperature}; expected zero (greedy) or positive");
             Require(TopK >= 0, nameof(TopK), $"is {TopK}; expected zero (off) or positive");
             Require(TopP > 0 && TopP <= 1, nameof(TopP), $"is {TopP}; expected a value in (0, 1]");
@@ -180,12 +201,19 @@ public sealed partial class AdrpoGrpoTrainer
             Require(CheckpointInterval >= 1, nameof(CheckpointInterval), $"is {CheckpointInterval}; expected at least 1 iteration");
             Require(CheckpointPath is null || !string.IsNullOrWhiteSpace(CheckpointPath), nameof(CheckpointPath), "is blank; expected a file path or null (no checkpoints)");
             Require(CheckpointPath is null || !Directory.Exists(CheckpointPath), nameof(CheckpointPath), $"is the folder '{CheckpointPath}'; expected a file path such as '{Path.Combine(CheckpointPath ?? ".", "checkpoint.safetensors")}'");
+            Require(ComputeThreads >= 0, nameof(ComputeThreads), $"is {ComputeThreads}; expected 0 (automatic) or a positive number of threads");
             Require(MaxConsecutiveSkippedSteps >= 1, nameof(MaxConsecutiveSkippedSteps), $"is {MaxConsecutiveSkippedSteps}; expected at least 1");
             Require(Enum.IsDefined(AdvantageScaling), nameof(AdvantageScaling), $"is {AdvantageScaling}; expected one of {string.Join(", ", Enum.GetNames<AdvantageScaling>())}");
             Require(Enum.IsDefined(LossAggregation), nameof(LossAggregation), $"is {LossAggregation}; expected one of {string.Join(", ", Enum.GetNames<LossAggregation>())}");
             Require(Enum.IsDefined(Schedule), nameof(Schedule), $"is {Schedule}; expected one of {string.Join(", ", Enum.GetNames<LearningRateSchedule>())}");
             Require(MetricsCsvPath is null || (!string.IsNullOrWhiteSpace(MetricsCsvPath) && !Directory.Exists(MetricsCsvPath)), nameof(MetricsCsvPath), $"is '{MetricsCsvPath}'; expected null or the path of a CSV file (not a folder)");
         }
+
+        /// <summary>
+        /// <see cref="MaxPromptTokens"/>, or for 0 the model's context minus <see cref="MaxNewTokens"/>; valid after
+        /// <see cref="Validate"/> has passed.
+        /// </summary>
+        internal int ResolvedMaxPromptTokens => MaxPromptTokens > 0 ? MaxPromptTokens : (int)Math.Min(int.MaxValue, Model!.Config.MaxPositionEmbeddings - MaxNewTokens);
 
         private static void Require(bool condition, string option, string problem)
         {

@@ -38,14 +38,16 @@ public sealed partial class AdrpoGrpoTrainer : IEstimator<CausalLanguageModelTra
     public CausalLanguageModelTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var threads = ComputeThreadScope.Enter(_options.ComputeThreads);   // put back when Fit returns or throws
         var prompts = PromptReader.ReadDistinct(input, _options.PromptColumnName);
         var rewards = new RewardScorer(_context, _options.RewardModels, RewardSampleColumn.Text(_options.OutputColumnName), _options.PromptColumnName);
         rewards.ValidateSchema();
         int seed = _options.Seed ?? _host.Rand.Next();
         using var channel = _host.Start("Fit");
+        using var progress = new OrderedProgress<GrpoIterationMetrics>(_options.Progress, message => channel.Warning(MessageSensitivity.None, message));
         channel.Info(MessageSensitivity.None, $"{(_options.Adaptive ? "ADRPO-GRPO" : "GRPO")}: {prompts.Count} prompts, {_options.Iterations} iterations x {_options.PromptsPerIteration} prompts x {_options.GroupSize} completions, seed {seed}.");
 
-        using var loop = new GrpoTrainingLoop(_options, prompts, rewards, seed);
+        using var loop = new GrpoTrainingLoop(_options, prompts, rewards, seed, message => channel.Warning(MessageSensitivity.None, message));
         CheckpointedTraining.Run(
             loop,
             _options.Iterations,
@@ -55,7 +57,7 @@ public sealed partial class AdrpoGrpoTrainer : IEstimator<CausalLanguageModelTra
             m =>
             {
                 channel.Info(MessageSensitivity.None, $"iteration {m.Iteration}/{_options.Iterations}: reward {m.RewardMean:F4} (+-{m.RewardStd:F4}), KL {m.Kl:F5}, beta {m.BetaMean:F4} [{m.BetaMin:F4}, {m.BetaMax:F4}], entropy {m.Entropy:F3}, length {m.CompletionLength:F1}, {m.TokensPerSecond:F0} tokens/s{(m.SkippedSteps > 0 ? $", {m.SkippedSteps} non-finite step(s) skipped" : string.Empty)}");
-                _options.Progress?.Report(m);
+                progress.Report(m);
                 if (_options.MetricsCsvPath is not null)
                 {
                     MetricsTable.WriteCsv(MetricsTable.ToDataFrame(loop.Metrics), _options.MetricsCsvPath);

@@ -29,14 +29,17 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     private readonly optim.Optimizer _optimizer;
     private readonly double _logProbTemperature;
     private readonly NonFiniteStepGuard _guard;
+    private readonly Action<string> _warn;
 
-    public GrpoTrainingLoop(AdrpoGrpoTrainer.Options options, IReadOnlyList<string> prompts, RewardScorer rewards, int seed)
+    // warn receives a warning for each iteration whose rewards were partly invalid (those samples are left out).
+    public GrpoTrainingLoop(AdrpoGrpoTrainer.Options options, IReadOnlyList<string> prompts, RewardScorer rewards, int seed, Action<string>? warn = null)
     {
+        _warn = warn ?? (_ => { });
         _options = options;
         _prompts = prompts;
         _rewards = rewards;
         _model = options.Model!;
-        _encoder = new LanguagePromptEncoder(options.Tokenizer!, options.UseChatTemplate, options.EnableThinking, options.MaxPromptTokens);
+        _encoder = new LanguagePromptEncoder(options.Tokenizer!, options.UseChatTemplate, options.EnableThinking, options.ResolvedMaxPromptTokens);
         _encoder.Encode(prompts);   // every training prompt must fit before any training starts
         _reference = FrozenCopy(_model);
         State = new GrpoTrainingState(seed);
@@ -83,6 +86,10 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         string[] completions = _encoder.DecodeCompletions(generated.Tokens, generated.CompletionMask);
         var batch = _rewards.Score(rowPrompts, completions);
         batch.RequireSomeValid(State.Iteration + 1);
+        if (batch.DescribeExcluded($"Iteration {State.Iteration + 1}") is string excluded)
+        {
+            _warn(excluded);
+        }
 
         var valid = tensor(batch.Valid, device: _model.Device);
         var keep = valid.nonzero().squeeze(1);

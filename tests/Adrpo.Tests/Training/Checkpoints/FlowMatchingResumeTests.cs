@@ -33,6 +33,7 @@ public sealed class FlowMatchingResumeTests
         LoraRank = 4,
         LoraAlpha = 8,
         Seed = seed,
+        ComputeThreads = 1,   // the caller's one-thread scope (OneIntraOpThread) would otherwise be replaced by the automatic count
         CheckpointPath = checkpoint,
         CheckpointInterval = 2,
         Progress = new SynchronousProgress<FlowMatchingIterationMetrics>(reported.Add),

@@ -25,6 +25,7 @@ internal static class AdrpoGrpoTrainerTestsAccess
         MaxPromptTokens = 32,
         LearningRate = 1e-2,
         Seed = 7,
+        ComputeThreads = 1,   // bit-exact comparisons (resume, recorded metrics) need the same thread count on every machine
         CheckpointPath = checkpoint,
         CheckpointInterval = 2,
         UseChatTemplate = false,
