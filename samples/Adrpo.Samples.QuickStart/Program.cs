@@ -31,9 +31,9 @@ using Bench = Adrpo.Data.MiniDrawBench.MiniDrawBench;
 // ---- Settings: what the run costs and how it trains. ----------------------------------------------------------------
 const int Seed = 2026;
 
-// One compute thread: on a 2-core machine that other jobs share, two libtorch threads wait for each other at every
-// operation and an iteration took 2.3 to 18 s (text-to-image) instead of a steady 3.5 s with one. Raise it on an idle machine.
-const int ComputeThreads = 1;
+// libtorch threads: 0 = the trainers' automatic choice (half the cores, at least one; one on a 2-core machine, where two
+// threads measured several times slower whenever anything else ran: PACKAGE.md, "Threads").
+const int ComputeThreadsOption = 0;
 
 // Text-to-image ADRPO (AdrpoFlowMatchingTrainer). Each iteration: 4 prompts x 8 samples x 20 ODE steps, then updates.
 // The default run keeps the whole job under 3 minutes on an idle 2-core machine; --full runs the longer schedule.
@@ -60,7 +60,9 @@ int t2iIterations = positional.Length > 1 ? int.Parse(positional[1], CultureInfo
 int lmIterations = positional.Length > 2 ? int.Parse(positional[2], CultureInfo.InvariantCulture) : LmIterations;
 string output = Path.GetFullPath(positional.Length > 0 ? positional[0] : Path.Combine("artifacts", "quickstart"));
 Directory.CreateDirectory(output);
-TorchSharp.torch.set_num_threads(ComputeThreads);
+// The reward models and ResNet-18 run outside Fit, so the process-wide count is set here too.
+int computeThreads = ComputeThreadsOption > 0 ? ComputeThreadsOption : Math.Max(1, Environment.ProcessorCount / 2);
+TorchSharp.torch.set_num_threads(computeThreads);
 Nnpack.Disable();   // without NNPACK support in the CPU, libtorch warns on every convolution of the reward CNN
 var clock = Stopwatch.StartNew();
 var files = new List<string>();
@@ -78,14 +80,14 @@ using var encoder = new MiniLmTextEncoder();
 // ---- 1. Text-to-image: ADRPO flow matching. ---------------------------------------------------------------------------
 Console.WriteLine($"\n[1/2] Text-to-image: ADRPO flow matching, {t2iIterations} iterations x {T2iPromptsPerIteration} prompts x {T2iSamplesPerPrompt} samples, lr {T2iLearningRate}, {T2iUpdatesPerIteration} updates per iteration, advantage scaling {T2iAdvantageScaling}, LoRA rank {T2iLoraRank}");
 using var scorer = EmbeddedMiniDrawBench.LoadMatchScorer(encoder);
-using var embedder = new ResNetImageEmbedder(intraOpThreads: ComputeThreads);
+using var embedder = new ResNetImageEmbedder(intraOpThreads: computeThreads);
 var (trainPrompts, testPrompts) = Bench.Split(seed: Seed);
 // An evenly spaced subset of the held-out prompts (all of them with --full), each sampled twice.
 int t2iEvalPromptCount = full ? testPrompts.Count : Math.Min(T2iEvalPrompts, testPrompts.Count);
 var t2iEvalPrompts = Enumerable.Range(0, t2iEvalPromptCount).Select(i => testPrompts[i * testPrompts.Count / t2iEvalPromptCount].Text)
     .SelectMany(p => Enumerable.Repeat(p, T2iEvalSamplesPerPrompt)).ToList();
 var gridPrompts = Enumerable.Range(0, T2iGridPrompts).Select(i => testPrompts[i * testPrompts.Count / T2iGridPrompts].Text).ToList();
-var generation = new GenerationSettings { Seed = Seed, OdeSteps = T2iOdeSteps };
+var generation = new GenerationSettings { Seed = Seed, OdeSteps = T2iOdeSteps, ComputeThreads = ComputeThreadsOption };
 var referenceImages = new FlowMatchingGeneratorTransformer(EmbeddedMiniDrawBench.LoadGenerator(), encoder, generation);
 var t2iBefore = EvaluateImages(referenceImages, "  evaluating reference");
 
@@ -105,6 +107,7 @@ var t2iOptions = new AdrpoFlowMatchingTrainer.Options
     LoraAlpha = T2iLoraAlpha,
     OdeSteps = T2iOdeSteps,
     Seed = Seed,
+    ComputeThreads = ComputeThreadsOption,
     MetricsCsvPath = OutputFile("t2i-metrics.csv"),
 };
 var t2iLog = new List<FlowMatchingIterationMetrics>();
@@ -135,7 +138,7 @@ Console.WriteLine($"\n[2/2] Language model: ADRPO-GRPO, {lmIterations} iteration
 var lmReward = EmbeddedTinyLanguage.LoadRewardModel(context, encoder);
 var lmScorer = new RewardScorer(context, new[] { lmReward }, RewardSampleColumn.Text());
 var lmEvalPrompts = EmbeddedTinyLanguage.TestPrompts.SelectMany(p => Enumerable.Repeat(p, LmEvalSamplesPerPrompt)).ToList();
-var lmSettings = new LanguageGenerationSettings { Seed = Seed, MaxNewTokens = LmMaxNewTokens, MaxPromptTokens = LmMaxPromptTokens, Temperature = 1.0 };
+var lmSettings = new LanguageGenerationSettings { Seed = Seed, MaxNewTokens = LmMaxNewTokens, MaxPromptTokens = LmMaxPromptTokens, Temperature = 1.0, ComputeThreads = ComputeThreadsOption };
 var referenceLm = new CausalLanguageModelTransformer(EmbeddedTinyLanguage.LoadModel(), EmbeddedTinyLanguage.LoadTokenizer(), lmSettings);
 double lmBefore = EvaluateLanguage(referenceLm, "  evaluating reference");
 
@@ -152,6 +155,7 @@ var lmOptions = new AdrpoGrpoTrainer.Options
     MaxPromptTokens = LmMaxPromptTokens,
     LearningRate = LmLearningRate,
     Seed = Seed,
+    ComputeThreads = ComputeThreadsOption,
     MetricsCsvPath = OutputFile("lm-metrics.csv"),
 };
 var lmLog = new List<GrpoIterationMetrics>();
@@ -208,7 +212,7 @@ var table = new[]
 string notes = $"Held-out: text-to-image {t2iEvalPromptCount} prompts x {T2iEvalSamplesPerPrompt} samples (match score; diversity = mean pairwise "
     + $"ResNet-18 distance per prompt); language model {EmbeddedTinyLanguage.TestPrompts.Count} prompts x {LmEvalSamplesPerPrompt} completions at temperature 1. "
     + "Entropy (nats/token) is the trainer's on its own samples at the first iteration (the reference) and the last; W2 and KL are the trainer's estimates at the last iteration.";
-string total = $"Total {Num(clock.Elapsed.TotalSeconds, "F0")} s with {ComputeThreads} compute thread(s) on {Environment.ProcessorCount} CPU core(s) ({RuntimeInformation.OSDescription}).";
+string total = $"Total {Num(clock.Elapsed.TotalSeconds, "F0")} s with {computeThreads} compute thread(s) on {Environment.ProcessorCount} CPU core(s) ({RuntimeInformation.OSDescription}).";
 
 var showed = new[]
 {

@@ -20,7 +20,9 @@ internal static class LearningTest
     public static int SeedOffset { get; } =
         int.TryParse(Environment.GetEnvironmentVariable("ADRPO_LEARNING_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int offset) ? offset : 0;
 
-    /// <summary>libtorch threads for the training run: <c>ADRPO_TEST_THREADS</c>, else 1 (the trainers' default).</summary>
+    /// <summary>libtorch threads for the training run: <c>ADRPO_TEST_THREADS</c>, else 1 (what the trainers' automatic
+    /// <c>ComputeThreads</c> gives on a 2-core machine). Learning tests pass it as <c>ComputeThreads</c> to every trainer
+    /// and generator, which set it for their own work and put the previous count back.</summary>
     public static int Threads { get; } =
         int.TryParse(Environment.GetEnvironmentVariable("ADRPO_TEST_THREADS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int threads) && threads > 0 ? threads : 1;
 

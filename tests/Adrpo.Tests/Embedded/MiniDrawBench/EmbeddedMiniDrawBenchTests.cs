@@ -36,7 +36,7 @@ public sealed class EmbeddedMiniDrawBenchTests
     {
         var context = new MLContext(seed: 1);
         using var scorer = EmbeddedMiniDrawBench.LoadMatchScorer(Encoder.Value);
-        var generator = new FlowMatchingGeneratorTransformer(EmbeddedMiniDrawBench.LoadGenerator(), Encoder.Value, new GenerationSettings { Seed = LearningTest.Seed(1), OdeSteps = 10 });
+        var generator = new FlowMatchingGeneratorTransformer(EmbeddedMiniDrawBench.LoadGenerator(), Encoder.Value, new GenerationSettings { Seed = LearningTest.Seed(1), OdeSteps = 10, ComputeThreads = LearningTest.Threads });
         CollectionAssert.AreEqual(Bench.SampleShape, generator.Generator.SampleShape);
         var (_, test) = Bench.Split(seed: 2026);
         var prompts = test.Take(24).Select(p => p.Text).ToList();

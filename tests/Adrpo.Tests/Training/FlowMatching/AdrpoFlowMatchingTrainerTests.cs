@@ -47,7 +47,7 @@ public sealed class AdrpoFlowMatchingTrainerTests
     public void PipelineFitsRaftRaisesTheRewardAndAdrpoStaysCloseToTheReference() => LearningTest.WithThreads(() =>
     {
         var context = new MLContext(seed: 1);
-        var reference = new FlowMatchingGeneratorTransformer(PretrainedTinyDit(), new HashingTextEncoder(), new GenerationSettings { Seed = LearningTest.Seed(9), OdeSteps = 4 });
+        var reference = new FlowMatchingGeneratorTransformer(PretrainedTinyDit(), new HashingTextEncoder(), new GenerationSettings { Seed = LearningTest.Seed(9), OdeSteps = 4, ComputeThreads = LearningTest.Threads });
         var evaluation = Enumerable.Range(0, 64).SelectMany(_ => TestPrompts).ToList();   // held-out prompts
         float rewardBefore = MeanRedness(reference.Generate(evaluation));   // same noise per row before and after: a paired comparison
 
@@ -60,6 +60,7 @@ public sealed class AdrpoFlowMatchingTrainerTests
             options.UpdatesPerIteration = 4;
             options.AdvantageScaling = Adrpo.Advantages.AdvantageScaling.Group;
             options.Seed = LearningTest.Seed(5);
+            options.ComputeThreads = LearningTest.Threads;
             var pipeline = context.Transforms.CopyColumns("PromptCopy", "Prompt").Append(context.FineTuning().AdrpoFlowMatching(options));
             var model = pipeline.Fit(Prompts(context, TrainPrompts));
             var generated = Images(model.Transform(Prompts(context, evaluation)));

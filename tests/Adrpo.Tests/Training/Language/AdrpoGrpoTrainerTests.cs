@@ -84,7 +84,8 @@ public sealed class AdrpoGrpoTrainerTests
         var context = new MLContext(seed: 1);
         var options = Options(context, adaptive, iterations: Iterations);
         options.Seed = LearningTest.Seed(7);
-        var settings = new LanguageGenerationSettings { MaxNewTokens = 6, Seed = LearningTest.Seed(3), UseChatTemplate = false };
+        options.ComputeThreads = LearningTest.Threads;
+        var settings = new LanguageGenerationSettings { MaxNewTokens = 6, Seed = LearningTest.Seed(3), UseChatTemplate = false, ComputeThreads = LearningTest.Threads };
         double before = MeanReward(new CausalLanguageModelTransformer(TinyModel(), Tokenizer(), settings), HeldOutPrompts);
 
         var metrics = new List<GrpoIterationMetrics>();
