@@ -8,6 +8,7 @@
 //   kernels [rounds=3] [reps=10]                       single kernels and per-op cost, TorchSharp vs PyTorch
 //   kv [repetitions=3] [threads=1]                      generation tokens/s with and without the KV cache
 //   soak [steps=1000]                                   memory soak of both trainers
+//   checks [iterations=20] [threads=1]                  GRPO iterations, value checks on internal paths vs at the boundary
 //   kernel-paths [threads=1]                            float fingerprints of the kernels (see benchmarks/kernel-paths.sh)
 //   threads MODEL=lm|t2i THREADS [iterations=5]      one whole short training run (see benchmarks/threads.sh)
 //   smoke                                               every mode at tiny sizes, one repetition (CI)
@@ -39,6 +40,9 @@ switch (mode)
     case "threads":
         ThreadsRun.Run(args);
         break;
+    case "checks":
+        ValueChecks.Run(args, smoke: false);
+        break;
     case "soak":
         MemorySoak.Run(Bench.IntArg(args, 1, 1000));
         break;
@@ -48,11 +52,12 @@ switch (mode)
         TrainerSteps.Run(args, smoke: true);
         TorchVsPyTorch.Run(args, smoke: true);
         Generation.Run(args, smoke: true);
+        ValueChecks.Run(args, smoke: true);
         MemorySoak.Run(2, warmUp: 1, every: 1);
         Console.WriteLine($"smoke: every mode ran in {watch.Elapsed.TotalSeconds:F1} s");
         break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'; expected overhead, steps, torch-vs-pytorch, kernels, kv, kernel-paths, threads, soak or smoke.");
+        Console.Error.WriteLine($"Unknown mode '{mode}'; expected overhead, steps, torch-vs-pytorch, kernels, kv, kernel-paths, threads, soak, checks or smoke.");
         Environment.Exit(2);
         break;
 }

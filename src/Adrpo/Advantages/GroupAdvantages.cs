@@ -50,12 +50,25 @@ public static class GroupAdvantages
     /// <param name="scaling">Optional division by a standard deviation; see <see cref="AdvantageScaling"/>.</param>
     /// <param name="epsilon">Added to the standard deviation when scaling.</param>
     /// <returns>[N] advantages. A group of one sample has advantage 0 (and standard deviation 0).</returns>
-    public static Tensor Compute(Tensor rewards, Tensor groupIndex, AdvantageScaling scaling = AdvantageScaling.None, double epsilon = DefaultScalingEpsilon)
+    public static Tensor Compute(Tensor rewards, Tensor groupIndex, AdvantageScaling scaling = AdvantageScaling.None, double epsilon = DefaultScalingEpsilon) =>
+        Compute(rewards, groupIndex, scaling, epsilon, checkValues: true);
+
+    /// <summary><see cref="Compute(Tensor, Tensor, AdvantageScaling, double)"/>; with <paramref name="checkValues"/>
+    /// false the group indices are not range-checked (two device syncs saved), for the trainers' own group indices.</summary>
+    internal static Tensor Compute(Tensor rewards, Tensor groupIndex, AdvantageScaling scaling, double epsilon, bool checkValues)
     {
         TensorChecks.Rank(rewards, 1, nameof(rewards), "[samples]");
         TensorChecks.FloatingPoint(rewards, nameof(rewards));
         TensorChecks.PerSample(groupIndex, nameof(groupIndex), rewards, nameof(rewards));
-        TensorChecks.IndicesInRange(groupIndex, rewards.shape[0], nameof(groupIndex), "group indices");
+        if (TensorChecks.ShouldCheckValues(checkValues))
+        {
+            TensorChecks.IndicesInRange(groupIndex, rewards.shape[0], nameof(groupIndex), "group indices");
+        }
+        else
+        {
+            TensorChecks.Int64(groupIndex, nameof(groupIndex));
+        }
+
         TensorChecks.SameDevice(groupIndex, nameof(groupIndex), rewards, nameof(rewards));
         if (epsilon < 0 || double.IsNaN(epsilon))
         {

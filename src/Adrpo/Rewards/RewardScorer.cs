@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -15,7 +14,7 @@ namespace Adrpo.Rewards;
 /// with a message naming the model and the column, not after the first generation step. <see cref="Score(IReadOnlyList{string}, IReadOnlyList{string})"/>
 /// validates on its first call too. One thread at a time may call <c>Score</c>.
 /// </remarks>
-public sealed partial class RewardScorer
+public sealed class RewardScorer
 {
     private readonly MLContext _mlContext;
     private readonly RewardModel[] _models;
@@ -369,94 +368,55 @@ public sealed partial class RewardScorer
         $"'{PromptColumnName}' ({InputSchema[PromptColumnName].Type}) and '{Sample.Name}' ({InputSchema[Sample.Name].Type})";
 
     /// <summary>Turns a transformer's schema exception into one that names the model, the column and both types.</summary>
+    /// <remarks>
+    /// The column and types come from schema information (<see cref="RewardInputDiagnosis"/>), never from parsing
+    /// <paramref name="ex"/>'s text. Where that information cannot name the column (a missing column of a transformer
+    /// that keeps its input names internal, e.g. ONNX or Concatenate) or cannot name a type the transformer accepts,
+    /// ML.NET's message is quoted verbatim, unparsed; the original is always the inner exception.
+    /// </remarks>
     private ArgumentException InputSchemaError(int m, Exception ex)
     {
-        // ML.NET's messages: "Could not find input column 'X'", "Schema mismatch for input column 'X': expected
-        // Vector<Single, 4>, got String" and (CustomMapping) "Can't bind the IDataView column 'X' of type 'String' to
-        // field or property 'X' of type 'System.Single[]'". They are parsed only to improve the message; anything else
-        // is reported as it is, always with the original as inner exception.
-        if (TryParseMismatch(ex.Message, out string column, out string expected))
+        var problem = RewardInputDiagnosis.Diagnose(_models[m].Transformer, InputSchema);
+        if (problem is null)
         {
-            var provided = InputSchema.GetColumnOrNull(column);
-            string message = provided is null
-                ? $"{Describe(m)} needs an input column '{column}' of type {expected} which the scorer does not provide: it provides {Provided()}."
-                : $"{Describe(m)} needs input column '{column}' as {expected}, but the scorer provides it as {provided.Value.Type}.{ShapeHint(provided.Value.Type, expected)} The scorer provides {Provided()}.";
-            return new ArgumentException(message, "models", ex);
+            return new ArgumentException($"{Describe(m)} rejects the scorer's input ({Provided()}): {ex.GetType().Name}: {ex.Message}", "models", ex);
         }
 
-        var missing = MissingColumnPattern().Match(ex.Message);
-        if (missing.Success && InputSchema.GetColumnOrNull(missing.Groups["column"].Value) is null)
+        string who = problem.Stage is null ? Describe(m) : $"{Describe(m)}, stage {problem.Stage} ({problem.StageType}) of its chain,";
+        // By trial the type is only one the transformer accepts; ML.NET's own words may list the others.
+        string trial = problem.Evidence == RewardInputEvidence.Trial
+            ? $" ({problem.Expected} is a type it accepts, found by trying types; ML.NET says: {ex.GetBaseException().Message})"
+            : string.Empty;
+        var provided = InputSchema.GetColumnOrNull(problem.Column);
+        string message;
+        if (problem.Provided is null)
         {
-            column = missing.Groups["column"].Value;
-            string? probed = ProbeExpectedType(_models[m].Transformer, column);
-            string ofType = probed is null ? string.Empty : $" of type {probed}";
-            return new ArgumentException($"{Describe(m)} needs an input column '{column}'{ofType} which the scorer does not provide: it provides {Provided()}.", "models", ex);
+            message = $"{who} needs an input column '{problem.Column}' of type {problem.ExpectedDescription}{trial} which the scorer does not provide: it provides {Provided()}.";
+        }
+        else
+        {
+            // The failing stage of a chain may read a column an earlier stage made or replaced.
+            string source = provided is { } p && p.Type.Equals(problem.Provided)
+                ? $"the scorer provides it as {problem.Provided}"
+                : $"an earlier stage of its chain makes it {problem.Provided}";
+            message = $"{who} needs input column '{problem.Column}' as {problem.ExpectedDescription}{trial}, but {source}.{ShapeHint(problem.Provided, problem.Expected)} The scorer provides {Provided()}.";
         }
 
-        return new ArgumentException($"{Describe(m)} rejects the scorer's input ({Provided()}): {ex.GetType().Name}: {ex.Message}", "models", ex);
-    }
-
-    /// <summary>
-    /// "Could not find column" does not say which type the transformer wants. Offering the column as Boolean, a type
-    /// few reward models read, usually makes the transformer say what it expected instead; null when it does not.
-    /// </summary>
-    private string? ProbeExpectedType(ITransformer transformer, string column)
-    {
-        var builder = new DataViewSchema.Builder();
-        builder.AddColumns(InputSchema);
-        builder.AddColumn(column, BooleanDataViewType.Instance);
-        try
-        {
-            _ = transformer.GetOutputSchema(builder.ToSchema());
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            if (TryParseMismatch(ex.Message, out string probed, out string expected) && probed == column)
-            {
-                return expected;
-            }
-        }
-
-        return null;
-    }
-
-    private static bool TryParseMismatch(string message, out string column, out string expected)
-    {
-        var match = SchemaMismatchPattern().Match(message);
-        if (!match.Success)
-        {
-            match = CustomMappingBindPattern().Match(message);
-        }
-
-        column = match.Success ? match.Groups["column"].Value : string.Empty;
-        expected = match.Success ? match.Groups["expected"].Value : string.Empty;
-        return match.Success;
+        return new ArgumentException(message, "models", ex);
     }
 
     /// <summary>When only the shape differs (same number of floats), says how to declare the sample column.</summary>
-    private string ShapeHint(DataViewType provided, string expected)
+    private string ShapeHint(DataViewType provided, DataViewType expected)
     {
-        var dims = VectorDimsPattern().Match(expected);
-        if (provided is not VectorDataViewType { IsKnownSize: true } vector || !dims.Success || Sample.Kind != RewardSampleKind.Vector)
+        if (Sample.Kind != RewardSampleKind.Vector
+            || provided is not VectorDataViewType { IsKnownSize: true } have
+            || expected is not VectorDataViewType { IsKnownSize: true } want
+            || have.Size != want.Size
+            || !have.ItemType.Equals(want.ItemType))
         {
             return string.Empty;
         }
 
-        int[] wanted = dims.Groups["dims"].Value.Split(',').Select(d => int.Parse(d.Trim(), System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        return wanted.Aggregate(1L, (a, d) => a * d) == vector.Size
-            ? $" Both hold {vector.Size} floats: declare the sample column as RewardSampleColumn.Vector(\"{Sample.Name}\", {string.Join(", ", wanted)})."
-            : string.Empty;
+        return $" Both hold {have.Size} floats: declare the sample column as RewardSampleColumn.Vector(\"{Sample.Name}\", {string.Join(", ", want.Dimensions)}).";
     }
-
-    [GeneratedRegex(@"column '(?<column>[^']+)': expected (?<expected>.+?), got ")]
-    private static partial Regex SchemaMismatchPattern();
-
-    [GeneratedRegex(@"Can't bind the IDataView column '(?<column>[^']+)' of type '[^']+' to field or property '[^']+' of type '(?<expected>[^']+)'")]
-    private static partial Regex CustomMappingBindPattern();
-
-    [GeneratedRegex(@"Could not find [^']*column '(?<column>[^']+)'")]
-    private static partial Regex MissingColumnPattern();
-
-    [GeneratedRegex(@"^Vector<Single, (?<dims>\d+(?:, \d+)*)>$")]
-    private static partial Regex VectorDimsPattern();
 }

@@ -8,8 +8,40 @@ namespace Adrpo.Validation;
 /// because some libtorch errors (e.g. a matmul shape mismatch) abort the whole process in TorchSharp 0.107.0
 /// instead of throwing; a managed <see cref="ArgumentException"/> naming the parameter is thrown instead.
 /// </summary>
+/// <remarks>
+/// Checks that read tensor values (<see cref="IndicesInRange"/>, <see cref="AnyTrue"/>) force a device sync, so they
+/// run once where user-supplied tensors enter (public entry points); internal hot paths pass <c>checkValues: false</c>
+/// for tensors the library built itself (issue 13). Shape, dtype and device checks read only metadata and stay.
+/// </remarks>
 internal static class TensorChecks
 {
+    [ThreadStatic]
+    private static long t_valueReads;
+
+    /// <summary>
+    /// Tensor values these checks read back to the host on this thread (each one a device sync); the benchmarks report
+    /// it per training step.
+    /// </summary>
+    internal static long ValueReads => t_valueReads;
+
+    /// <summary>
+    /// When set on this thread, internal callers run their value checks as public entry points do (the behaviour before
+    /// issue 13). Only for the <c>checks</c> benchmark, which alternates both settings to measure what they cost.
+    /// </summary>
+    [ThreadStatic]
+    internal static bool CheckInternalValues;
+
+    /// <summary>Whether a caller that asked for <paramref name="checkValues"/> runs value checks.</summary>
+    internal static bool ShouldCheckValues(bool checkValues) => checkValues || CheckInternalValues;
+
+    /// <summary>Reads whether any element of a boolean tensor is true: one device sync, counted in <see cref="ValueReads"/>.</summary>
+    public static bool AnyTrue(Tensor condition)
+    {
+        t_valueReads++;
+        using var any = condition.any();
+        return any.item<bool>();
+    }
+
     public static void NotNull(Tensor? tensor, string name)
     {
         if (tensor is null)
@@ -89,8 +121,11 @@ internal static class TensorChecks
             return;
         }
 
-        long min = indices.min().item<long>();
-        long max = indices.max().item<long>();
+        t_valueReads += 2;
+        using var minimum = indices.min();
+        using var maximum = indices.max();
+        long min = minimum.item<long>();
+        long max = maximum.item<long>();
         if (min < 0 || max >= upperExclusive)
         {
             throw new ArgumentException($"Tensor '{name}' holds values in [{min}, {max}]; expected {what} in [0, {upperExclusive - 1}].", name);

@@ -20,7 +20,8 @@ public sealed class RewardSchemaValidationTests
 
         Console.WriteLine(ex.Message);
         StringAssert.Contains(ex.Message, "reward model 1 ('length') needs an input column 'Features'");
-        StringAssert.Contains(ex.Message, "of type System.Single[]"); // CustomMapping reports the member type, not the column type
+        // The column type its input class declares, and the member it binds to.
+        StringAssert.Contains(ex.Message, "of type Vector<Single, 4> (CustomMapping input FeatureVector.Features, System.Single[])");
         StringAssert.Contains(ex.Message, "does not provide: it provides 'Prompt' (String) and 'Completion' (String)");
         Assert.IsNotNull(ex.InnerException, "the transformer's own exception is kept");
     }

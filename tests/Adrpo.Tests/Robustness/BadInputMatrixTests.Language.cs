@@ -103,7 +103,7 @@ public sealed partial class BadInputMatrixTests
         var ml = new MLContext(seed: 1);
         var reward = new RewardModel(RewardMappings.Fit<VectorCompletion, FloatScore>(ml, (i, o) => o.Score = i.Completion.Sum()), 1.0, "Score", "vector");
         Expect<ArgumentException>("grpo-completion-mistyped", () => FitLanguage(ml, LanguageOptions(ml, reward)),
-            "('vector')", "input column 'Completion' as System.Single[]", "provides it as String");
+            "('vector')", "input column 'Completion' as Vector<Single, 4> (CustomMapping input VectorCompletion.Completion, System.Single[])", "provides it as String");
     }
 
     [TestMethod]

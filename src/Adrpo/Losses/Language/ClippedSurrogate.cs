@@ -25,7 +25,12 @@ public static class ClippedSurrogate
         TensorChecks.PerSample(advantages, nameof(advantages), logProbs, nameof(logProbs));
         ValidateEpsilon(epsilonLow, nameof(epsilonLow));
         ValidateEpsilon(epsilonHigh, nameof(epsilonHigh));
+        return PerTokenChecked(logProbs, oldLogProbs, advantages, epsilonLow, epsilonHigh);
+    }
 
+    /// <summary><see cref="PerToken"/> without its checks, for <see cref="GrpoLoss"/>, which has made them already.</summary>
+    internal static (Tensor Loss, Tensor Clipped) PerTokenChecked(Tensor logProbs, Tensor oldLogProbs, Tensor advantages, double epsilonLow, double epsilonHigh)
+    {
         using var scope = NewDisposeScope();
         var a = advantages.detach().to_type(logProbs.dtype).unsqueeze(1);   // [B, 1]
         var ratio = (logProbs - oldLogProbs.detach()).exp();                // [B, T]

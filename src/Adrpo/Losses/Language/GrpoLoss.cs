@@ -30,9 +30,20 @@ public static class GrpoLoss
             TensorChecks.SameShape(referenceLogProbs, nameof(referenceLogProbs), logProbs, nameof(logProbs));
         }
 
+        // ClippedSurrogate.PerToken's checks, made here once (in its order) so the surrogate need not repeat them.
+        TensorChecks.FloatingPoint(logProbs, nameof(logProbs));
+        if (oldLogProbs is not null)
+        {
+            TensorChecks.SameShape(oldLogProbs, nameof(oldLogProbs), logProbs, nameof(logProbs));
+        }
+
+        TensorChecks.PerSample(advantages, nameof(advantages), logProbs, nameof(logProbs));
+        ClippedSurrogate.ValidateEpsilon(settings.EpsilonLow, "epsilonLow");
+        ClippedSurrogate.ValidateEpsilon(settings.EpsilonHigh, "epsilonHigh");
+
         using var scope = NewDisposeScope();
         var old = oldLogProbs ?? logProbs.detach();
-        var (policyPerToken, clipped) = ClippedSurrogate.PerToken(logProbs, old, advantages, settings.EpsilonLow, settings.EpsilonHigh);
+        var (policyPerToken, clipped) = ClippedSurrogate.PerTokenChecked(logProbs, old, advantages, settings.EpsilonLow, settings.EpsilonHigh);
 
         Tensor klPerToken = referenceLogProbs is null ? zeros_like(logProbs) : KlEstimator.K3(logProbs, referenceLogProbs);
         var penaltyPerToken = beta.detach().to_type(logProbs.dtype).unsqueeze(1) * klPerToken;

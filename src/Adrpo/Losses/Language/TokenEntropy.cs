@@ -11,7 +11,7 @@ public static class TokenEntropy
 {
     /// <summary>
     /// <c>H_t = -sum_v p_t(v) log p_t(v)</c> for the distributions that predict tokens 1..T-1, i.e. aligned with
-    /// <see cref="TokenLogProbs.FromLogits"/>.
+    /// <see cref="TokenLogProbs.FromLogits(Tensor, Tensor, double)"/>.
     /// </summary>
     /// <param name="logits">[batch, tokens, vocab] logits.</param>
     /// <param name="temperature">Temperature applied before the softmax.</param>

@@ -16,7 +16,13 @@ public static class TokenLogProbs
     /// <param name="temperature">Sampling temperature the completions were drawn with; logits are divided by it
     /// so the log-probabilities are those of the distribution actually sampled from (as TRL does).</param>
     /// <returns>[batch, tokens - 1] log-probabilities, differentiable with respect to <paramref name="logits"/>.</returns>
-    public static Tensor FromLogits(Tensor logits, Tensor inputIds, double temperature = 1.0)
+    public static Tensor FromLogits(Tensor logits, Tensor inputIds, double temperature = 1.0) =>
+        FromLogits(logits, inputIds, temperature, checkValues: true);
+
+    /// <summary><see cref="FromLogits(Tensor, Tensor, double)"/>; with <paramref name="checkValues"/> false the token
+    /// ids are not range-checked (two device syncs saved), for ids the library made itself: the trainer's prompts come
+    /// from a tokenizer checked against the vocabulary once, its completions from sampling over the vocabulary.</summary>
+    internal static Tensor FromLogits(Tensor logits, Tensor inputIds, double temperature, bool checkValues)
     {
         TensorChecks.Rank(logits, 3, nameof(logits), "[batch, tokens, vocab]");
         TensorChecks.FloatingPoint(logits, nameof(logits));
@@ -31,7 +37,15 @@ public static class TokenLogProbs
             throw new ArgumentException($"Tensor 'logits' has {logits.shape[1]} token positions; at least 2 are needed to score a next token.", nameof(logits));
         }
 
-        TensorChecks.IndicesInRange(inputIds, logits.shape[2], nameof(inputIds), "token ids (the vocabulary size is the last dimension of 'logits')");
+        if (TensorChecks.ShouldCheckValues(checkValues))
+        {
+            TensorChecks.IndicesInRange(inputIds, logits.shape[2], nameof(inputIds), "token ids (the vocabulary size is the last dimension of 'logits')");
+        }
+        else
+        {
+            TensorChecks.Int64(inputIds, nameof(inputIds)); // dtype only: no sync
+        }
+
         if (!(temperature > 0) || double.IsInfinity(temperature))
         {
             throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be a positive finite number.");

@@ -65,10 +65,15 @@ public sealed class QwenForCausalLM : nn.Module
     /// <param name="positionIds">[batch, tokens] int64; null derives them from the mask (left padding safe).</param>
     /// <param name="cache">Optional key/value cache of earlier tokens; extended by this call.</param>
     /// <returns>[batch, tokens, vocab] logits in the model's dtype.</returns>
-    public Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null)
+    public Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null) =>
+        Forward(inputIds, attentionMask, positionIds, cache, checkValues: true);
+
+    /// <summary><see cref="forward"/>; with <paramref name="checkValues"/> false the ids are not range-checked (see
+    /// <see cref="QwenModel.Forward"/>), for the trainer's own sequences.</summary>
+    internal Tensor Forward(Tensor inputIds, Tensor? attentionMask, Tensor? positionIds, KeyValueCache? cache, bool checkValues)
     {
         using var scope = NewDisposeScope();
-        var hidden = model.forward(inputIds, attentionMask, positionIds, cache); // [B, T, hidden]
+        var hidden = model.Forward(inputIds, attentionMask, positionIds, cache, checkValues); // [B, T, hidden]
         return ComputeLogits(hidden).MoveToOuterDisposeScope();
     }
 

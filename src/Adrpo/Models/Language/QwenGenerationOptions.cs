@@ -1,6 +1,6 @@
 namespace Adrpo.Models.Language;
 
-/// <summary>Settings of <see cref="QwenGenerator.Generate"/>.</summary>
+/// <summary>Settings of <see cref="QwenGenerator.Generate(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, QwenGenerationOptions)"/>.</summary>
 public sealed class QwenGenerationOptions
 {
     /// <summary>Most tokens generated per row (at least 1). Default 64.</summary>

@@ -32,12 +32,22 @@ public sealed class QwenGenerator
     /// <param name="options">Sampling settings.</param>
     /// <returns>Generated ids and completion mask, [batch, newTokens] each, where newTokens is at most
     /// <see cref="QwenGenerationOptions.MaxNewTokens"/> (fewer when every row stopped early).</returns>
-    public QwenGenerationResult Generate(Tensor promptIds, Tensor promptMask, QwenGenerationOptions options)
+    public QwenGenerationResult Generate(Tensor promptIds, Tensor promptMask, QwenGenerationOptions options) =>
+        Generate(promptIds, promptMask, options, checkValues: true);
+
+    /// <summary>
+    /// <see cref="Generate(Tensor, Tensor, QwenGenerationOptions)"/>; with <paramref name="checkValues"/> false the
+    /// prompt's ids and mask values are not checked (five device syncs saved; shapes, dtypes and devices still are),
+    /// for prompts the library encoded itself with a tokenizer checked against the vocabulary. The decoding steps never
+    /// re-check: every token they feed back was sampled over the vocabulary.
+    /// </summary>
+    internal QwenGenerationResult Generate(Tensor promptIds, Tensor promptMask, QwenGenerationOptions options, bool checkValues)
     {
         ArgumentNullException.ThrowIfNull(options);
         var config = Model.Config;
         options.Validate(config.VocabSize);
-        ValidatePrompt(promptIds, promptMask);
+        bool decodeChecks = TensorChecks.CheckInternalValues; // the "before" behaviour of the checks benchmark: every step
+        ValidatePrompt(promptIds, promptMask, TensorChecks.ShouldCheckValues(checkValues));
         var eos = options.EosTokenIds ?? config.EosTokenId ?? Array.Empty<long>();
         long pad = options.PadTokenId ?? config.PadTokenId ?? (eos.Count > 0 ? eos[0] : 0);
         long batch = promptIds.shape[0];
@@ -53,7 +63,7 @@ public sealed class QwenGenerator
         var emitted = new List<Tensor>();
         for (int step = 0; step < options.MaxNewTokens; step++)
         {
-            var hidden = cache is null ? Model.Model.forward(sequence, mask) : Model.Model.forward(input, mask, null, cache); // [B, T, hidden]
+            var hidden = cache is null ? Model.Model.Forward(sequence, mask, null, null, decodeChecks) : Model.Model.Forward(input, mask, null, cache, decodeChecks); // [B, T, hidden]
             var logits = Model.ComputeLogits(hidden.select(1, hidden.shape[1] - 1));                                       // [B, V]
             var next = TokenSampler.Next(logits, options.Temperature, options.TopK, options.TopP, _random);                 // [B]
             var live = finished.logical_not();
@@ -80,7 +90,7 @@ public sealed class QwenGenerator
         return new QwenGenerationResult(ids, completion);
     }
 
-    private void ValidatePrompt(Tensor promptIds, Tensor promptMask)
+    private void ValidatePrompt(Tensor promptIds, Tensor promptMask, bool checkValues)
     {
         TensorChecks.Rank(promptIds, 2, nameof(promptIds), "[batch, promptTokens]");
         TensorChecks.SameShape(promptMask, nameof(promptMask), promptIds, nameof(promptIds));
@@ -91,20 +101,26 @@ public sealed class QwenGenerator
             throw new ArgumentException($"Tensor 'promptIds' has shape {TensorChecks.Format(promptIds.shape)}; expected at least one row and one token.", nameof(promptIds));
         }
 
-        TensorChecks.IndicesInRange(promptIds, Model.Config.VocabSize, nameof(promptIds), "token ids");
         if (promptMask.dtype is not (ScalarType.Int64 or ScalarType.Int32 or ScalarType.Bool))
         {
             throw new ArgumentException($"Tensor 'promptMask' has dtype {promptMask.dtype}; expected int64, int32 or bool.", nameof(promptMask));
         }
 
+        if (!checkValues)
+        {
+            TensorChecks.Int64(promptIds, nameof(promptIds)); // dtype only: no sync
+            return;
+        }
+
+        TensorChecks.IndicesInRange(promptIds, Model.Config.VocabSize, nameof(promptIds), "token ids");
         using var scope = NewDisposeScope();
         var m = promptMask.to_type(ScalarType.Int64);
-        if (m.lt(0).logical_or(m.gt(1)).any().item<bool>())
+        if (TensorChecks.AnyTrue(m.lt(0).logical_or(m.gt(1))))
         {
             throw new ArgumentException("Tensor 'promptMask' must hold only 0 (padding) and 1 (prompt token).", nameof(promptMask));
         }
 
-        if (m.select(1, m.shape[1] - 1).eq(0).any().item<bool>() || (m.shape[1] > 1 && m.diff(dim: 1).lt(0).any().item<bool>()))
+        if (TensorChecks.AnyTrue(m.select(1, m.shape[1] - 1).eq(0)) || (m.shape[1] > 1 && TensorChecks.AnyTrue(m.diff(dim: 1).lt(0))))
         {
             throw new ArgumentException("Tensor 'promptMask' must be left-padded: zeros first, then ones, and every row must end with a prompt token.", nameof(promptMask));
         }

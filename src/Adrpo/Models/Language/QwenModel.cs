@@ -51,9 +51,15 @@ public sealed class QwenModel : nn.Module
     /// (<c>cumsum(mask) - 1</c>, so left padding does not shift positions) or, without a mask, counts on from the cache.</param>
     /// <param name="cache">Optional cache holding earlier tokens; the new keys and values are appended to it.</param>
     /// <returns>[batch, tokens, hidden] final hidden states (after <c>norm</c>).</returns>
-    public Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null)
+    public Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null) =>
+        Forward(inputIds, attentionMask, positionIds, cache, checkValues: true);
+
+    /// <summary><see cref="forward"/>; with <paramref name="checkValues"/> false the token ids and positions are not
+    /// range-checked (device syncs saved, shapes still checked), for tensors the library made itself: a prompt the
+    /// generator has checked once, tokens it sampled over the vocabulary.</summary>
+    internal Tensor Forward(Tensor inputIds, Tensor? attentionMask, Tensor? positionIds, KeyValueCache? cache, bool checkValues)
     {
-        long past = ValidateInputs(inputIds, attentionMask, positionIds, cache);
+        long past = ValidateInputs(inputIds, attentionMask, positionIds, cache, TensorChecks.ShouldCheckValues(checkValues));
         using var scope = NewDisposeScope();
         long batch = inputIds.shape[0], tokens = inputIds.shape[1], total = past + tokens;
         var device = inputIds.device;
@@ -78,7 +84,7 @@ public sealed class QwenModel : nn.Module
         return norm.forward(hidden).MoveToOuterDisposeScope();
     }
 
-    private long ValidateInputs(Tensor inputIds, Tensor? attentionMask, Tensor? positionIds, KeyValueCache? cache)
+    private long ValidateInputs(Tensor inputIds, Tensor? attentionMask, Tensor? positionIds, KeyValueCache? cache, bool checkValues)
     {
         TensorChecks.Rank(inputIds, 2, nameof(inputIds), "[batch, tokens]");
         TensorChecks.SameDevice(inputIds, nameof(inputIds), embed_tokens.weight!, "the model's parameters");
@@ -88,7 +94,15 @@ public sealed class QwenModel : nn.Module
             throw new ArgumentException($"Tensor 'inputIds' has shape {TensorChecks.Format(inputIds.shape)}; expected at least one row and one token.", nameof(inputIds));
         }
 
-        TensorChecks.IndicesInRange(inputIds, Config.VocabSize, nameof(inputIds), "token ids");
+        if (checkValues)
+        {
+            TensorChecks.IndicesInRange(inputIds, Config.VocabSize, nameof(inputIds), "token ids");
+        }
+        else
+        {
+            TensorChecks.Int64(inputIds, nameof(inputIds));
+        }
+
         long past = 0;
         if (cache is not null)
         {
@@ -119,7 +133,11 @@ public sealed class QwenModel : nn.Module
         if (positionIds is not null)
         {
             TensorChecks.SameShape(positionIds, nameof(positionIds), inputIds, nameof(inputIds));
-            TensorChecks.IndicesInRange(positionIds, long.MaxValue, nameof(positionIds), "positions");
+            if (checkValues)
+            {
+                TensorChecks.IndicesInRange(positionIds, long.MaxValue, nameof(positionIds), "positions");
+            }
+
             TensorChecks.SameDevice(positionIds, nameof(positionIds), inputIds, nameof(inputIds));
         }
 

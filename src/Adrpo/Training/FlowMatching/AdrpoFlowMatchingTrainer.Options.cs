@@ -69,7 +69,7 @@ public sealed partial class AdrpoFlowMatchingTrainer
         /// <summary>Advantage scaling after the group mean is subtracted. Default none (paper).</summary>
         public AdvantageScaling AdvantageScaling { get; set; } = AdvantageScaling.None;
 
-        /// <summary>ORW-CFM-W2's reward temperature tau, in reward units (weights exp(r / tau)). Default 0.5 (its published default).</summary>
+        /// <summary>ORW-CFM-W2's reward temperature tau, an inverse temperature in 1/reward units: sample weights are <c>exp(tau * r)</c>, normalised over the batch to mean 1 (see <see cref="OrwCfmW2Loss.Weights"/>); 0 gives uniform weights. Default 0.5 (its published default).</summary>
         public double OrwTau { get; set; } = OrwCfmW2Loss.DefaultTau;
 
         /// <summary>ORW-CFM-W2's fixed W2 coefficient alpha. Default 1 (its published default).</summary>

@@ -101,7 +101,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         // Group baseline and clipping (lines 11-13), per-sample coefficient (line 14).
         var groups = arange(_options.PromptsPerIteration).repeat_interleave(g).index_select(0, keep);   // slot of each kept sample
         var advantages = GroupAdvantages.Clip(
-            GroupAdvantages.Compute(rewards.index_select(0, keep), groups, _options.AdvantageScaling),
+            GroupAdvantages.Compute(rewards.index_select(0, keep), groups, _options.AdvantageScaling, GroupAdvantages.DefaultScalingEpsilon, checkValues: false),
             _options.MinAdvantage, _options.MaxAdvantage);
         var beta = _coefficient.Compute(advantages);
 

@@ -72,6 +72,8 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         // Sampling: no autograd, KV cache, the run's own seeded generator.
         _model.eval();
         var sampling = Stopwatch.StartNew();
+        // Values unchecked (no device syncs): the prompts were encoded by the tokenizer that Options.Validate checked
+        // against the model's vocabulary, and the encoder left-pads them.
         using var generated = _generator.Generate(promptIds, promptMask, new QwenGenerationOptions
         {
             MaxNewTokens = _options.MaxNewTokens,
@@ -80,7 +82,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
             TopP = _options.TopP,
             EosTokenIds = EosIds(),
             PadTokenId = _encoder.PadId,
-        });
+        }, checkValues: false);
         double samplingSeconds = sampling.Elapsed.TotalSeconds;
         var completionMask = generated.CompletionMask.to_type(ScalarType.Float32);               // [B, L]
         string[] completions = _encoder.DecodeCompletions(generated.Tokens, generated.CompletionMask);
@@ -97,7 +99,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         var rewards = tensor(batch.Total.Select(r => float.IsFinite(r) ? r : 0f).ToArray(), device: _model.Device);
         var groups = arange(_options.PromptsPerIteration, device: _model.Device).repeat_interleave(g);
         var advantages = zeros(rowPrompts.Count, device: _model.Device);
-        advantages.index_copy_(0, keep, GroupAdvantages.Compute(rewards.index_select(0, keep), groups.index_select(0, keep), _options.AdvantageScaling));
+        advantages.index_copy_(0, keep, GroupAdvantages.Compute(rewards.index_select(0, keep), groups.index_select(0, keep), _options.AdvantageScaling, GroupAdvantages.DefaultScalingEpsilon, checkValues: false));
         var beta = _coefficient.Compute(advantages);                                                   // eq. 4 / fixed
         var lossMask = completionMask * valid.to_type(ScalarType.Float32).unsqueeze(1);              // invalid rows excluded
 
@@ -239,8 +241,9 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     /// <summary>log pi(token) of the completion tokens, [B, L], from one forward pass shifted once; and the logits.</summary>
     private (Tensor logp, Tensor logits) CompletionLogProbs(QwenForCausalLM model, Tensor ids, Tensor attention, long promptLength, long completionLength)
     {
-        var logits = model.forward(ids, attention);                                              // [B, S + L, V]
-        var all = TokenLogProbs.FromLogits(logits, ids, _logProbTemperature);                  // [B, S + L - 1]
+        // The library's own ids (checked prompt + sampled tokens): no value checks, so no device syncs here.
+        var logits = model.Forward(ids, attention, null, null, checkValues: false);             // [B, S + L, V]
+        var all = TokenLogProbs.FromLogits(logits, ids, _logProbTemperature, checkValues: false); // [B, S + L - 1]
         return (all.narrow(1, promptLength - 1, completionLength), logits);                     // predicts tokens S .. S + L - 1
     }
 
