@@ -7,7 +7,7 @@
 //    per-iteration metrics CSVs and a summary table, then says what the run showed and where the pictures are.
 // Usage: dotnet run --project samples/Adrpo.Samples.QuickStart -c Release [--full] [outputFolder=artifacts/quickstart]
 //        [textToImageIterations] [languageModelIterations]
-//   --full: the longer run (60 text-to-image iterations instead of 20, every held-out prompt evaluated), about 6 minutes.
+//   --full: the longer run (60 text-to-image iterations instead of 30, every held-out prompt evaluated), about 6 minutes.
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -37,7 +37,7 @@ const int ComputeThreadsOption = 0;
 
 // Text-to-image ADRPO (AdrpoFlowMatchingTrainer). Each iteration: 4 prompts x 8 samples x 20 ODE steps, then updates.
 // The default run keeps the whole job under 3 minutes on an idle 2-core machine; --full runs the longer schedule.
-const int T2iIterations = 20, T2iIterationsFull = 60;
+const int T2iIterations = 30, T2iIterationsFull = 60;
 const double T2iLearningRate = 3e-3;
 const int T2iUpdatesPerIteration = 4;
 const AdvantageScaling T2iAdvantageScaling = AdvantageScaling.Group;
