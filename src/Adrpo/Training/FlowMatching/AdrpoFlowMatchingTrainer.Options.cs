@@ -122,8 +122,8 @@ public sealed partial class AdrpoFlowMatchingTrainer
         /// <summary>
         /// libtorch intra-op threads used while <c>Fit</c> runs (the process-wide <c>torch.set_num_threads</c>, set
         /// when Fit starts and put back to its previous value when Fit returns or throws). 0 (default) = automatic:
-        /// half the processors, at least one (1 on a 2-core machine, where one thread was measured as fast as two
-        /// when idle and several times faster when the machine is busy; see PACKAGE.md, "Threads"). At least 0.
+        /// half the processors, at least one (1 on a 2-core machine, where two threads were measured up to 24% faster
+        /// when the machine was idle and 1.5-6x slower when anything else ran; see PACKAGE.md, "Threads"). At least 0.
         /// The fine-tuned transformer generates with the same setting.
         /// </summary>
         public int ComputeThreads { get; set; }
