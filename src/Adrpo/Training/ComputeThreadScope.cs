@@ -30,10 +30,11 @@ internal sealed class ComputeThreadScope : IDisposable
 
     /// <summary>
     /// The thread count that 0 (automatic) stands for: half the processors the process may use, at least one.
-    /// Measured on a shared 2-core machine (benchmarks/README.md, "ComputeThreads' default"): with one libtorch
-    /// thread the median Fit of each embedded model was 3-6x faster than with two, idle or busy, and the metrics
-    /// were identical. libtorch's worker threads spin-wait for a core another process holds. Half the cores leaves
-    /// room for the reward model, the OS and other processes. Larger machines were not measured; set the option there.
+    /// Measured on a 2-core machine (benchmarks/README.md, "ComputeThreads' default"): for the embedded models two
+    /// libtorch threads were 13-24% faster than one when the machine was idle, but 1.5-1.8x slower with one other
+    /// busy process and 3-6x slower on a shared machine (libtorch's worker threads spin-wait for a core another
+    /// process holds); the metrics were identical. Half the cores bounds that loss and leaves room for the reward
+    /// model, the OS and other processes. Larger machines were not measured; set the option there.
     /// </summary>
     public static int Automatic => Math.Max(1, Environment.ProcessorCount / 2);
 
