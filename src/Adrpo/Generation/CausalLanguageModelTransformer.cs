@@ -20,14 +20,25 @@ public sealed class CausalLanguageModelTransformer : ITransformer
     public const string SettingsFileName = "adrpo_generation.json";
 
     /// <summary>Wraps a model and its tokenizer.</summary>
+    /// <remarks>Generation runs on the model's device (<see cref="QwenForCausalLM.Device"/> at each call): move the model to
+    /// move generation. A transformer returned by <c>AdrpoGrpoTrainer.Fit</c> runs on the device its MLContext selected.</remarks>
     public CausalLanguageModelTransformer(QwenForCausalLM model, HuggingFaceTokenizer tokenizer, LanguageGenerationSettings settings)
+        : this(model, tokenizer, settings, null)
     {
+    }
+
+    /// <summary>The trainer's constructor: <paramref name="device"/> is the device the trainer chose (null: the model's).</summary>
+    internal CausalLanguageModelTransformer(QwenForCausalLM model, HuggingFaceTokenizer tokenizer, LanguageGenerationSettings settings, Device? device)
+    {
+        _device = device;
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         Settings = settings ?? throw new ArgumentNullException(nameof(settings));
         TorchRuntime.EnsureAvailable();
         settings.Validate();
     }
+
+    private readonly Device? _device;
 
     /// <summary>The language model.</summary>
     public QwenForCausalLM Model { get; }
@@ -92,7 +103,8 @@ public sealed class CausalLanguageModelTransformer : ITransformer
         }
 
         var generator = new QwenGenerator(Model, unchecked(((ulong)(uint)Settings.Seed * 1_000_003UL) + (ulong)firstRow));
-        using var result = generator.Generate(ids.to(Model.Device), mask.to(Model.Device), new QwenGenerationOptions
+        var device = _device ?? Model.Device;
+        using var result = generator.Generate(ids.to(device), mask.to(device), new QwenGenerationOptions
         {
             MaxNewTokens = Settings.MaxNewTokens,
             Temperature = Settings.Temperature,
