@@ -21,7 +21,8 @@ public sealed class CausalLanguageModelTransformer : ITransformer
 
     /// <summary>Wraps a model and its tokenizer.</summary>
     /// <remarks>Generation runs on the model's device (<see cref="QwenForCausalLM.Device"/> at each call): move the model to
-    /// move generation. A transformer returned by <c>AdrpoGrpoTrainer.Fit</c> runs on the device its MLContext selected.</remarks>
+    /// move generation. A transformer returned by <c>AdrpoGrpoTrainer.Fit</c> runs on the device its MLContext selected (it moves
+    /// the model back there if it was moved since).</remarks>
     public CausalLanguageModelTransformer(QwenForCausalLM model, HuggingFaceTokenizer tokenizer, LanguageGenerationSettings settings)
         : this(model, tokenizer, settings, null)
     {
@@ -90,6 +91,11 @@ public sealed class CausalLanguageModelTransformer : ITransformer
 
         using var threads = ComputeThreadScope.Enter(Settings.ComputeThreads);
         using var scope = NewDisposeScope();
+        if (_device is not null)
+        {
+            new TrainingDevice(_device).Place(Model);   // the trainer's choice holds even if the model was moved since
+        }
+
         Model.eval();
         var encoder = new LanguagePromptEncoder(Tokenizer, Settings.UseChatTemplate, Settings.EnableThinking, Settings.ResolvedMaxPromptTokens(Model.Config.MaxPositionEmbeddings));
         var (ids, mask) = encoder.Encode(prompts);
@@ -103,8 +109,7 @@ public sealed class CausalLanguageModelTransformer : ITransformer
         }
 
         var generator = new QwenGenerator(Model, unchecked(((ulong)(uint)Settings.Seed * 1_000_003UL) + (ulong)firstRow));
-        var device = _device ?? Model.Device;
-        using var result = generator.Generate(ids.to(device), mask.to(device), new QwenGenerationOptions
+        using var result = generator.Generate(ids.to(Model.Device), mask.to(Model.Device), new QwenGenerationOptions
         {
             MaxNewTokens = Settings.MaxNewTokens,
             Temperature = Settings.Temperature,

@@ -32,7 +32,7 @@ public sealed partial class FlowMatchingGeneratorTransformer : ITransformer
     /// <remarks>Generation runs on the generator's device (that of its first parameter, at each call; CPU when it has
     /// none): move the generator to move generation. Noise is drawn on the CPU either way, so a seed gives the same
     /// starting points on every device. A transformer returned by <c>AdrpoFlowMatchingTrainer.Fit</c> runs on the
-    /// device its MLContext selected.</remarks>
+    /// device its MLContext selected (it moves the generator back there if it was moved since).</remarks>
     public FlowMatchingGeneratorTransformer(IConditionalVelocityModel generator, ITextEncoder textEncoder, GenerationSettings settings)
         : this(generator, textEncoder, settings, null)
     {
@@ -222,7 +222,12 @@ public sealed partial class FlowMatchingGeneratorTransformer : ITransformer
             }
         }
 
-        var device = _device ?? TrainingDevice.Of(Generator);
+        if (_device is not null)
+        {
+            new TrainingDevice(_device).Place(Generator);   // the trainer's choice holds even if the generator was moved since
+        }
+
+        var device = TrainingDevice.Of(Generator);
         var conditions = TextEncoder.Encode(passPrompts).to(device);
         if (samplesPerPrompt > 1)
         {
