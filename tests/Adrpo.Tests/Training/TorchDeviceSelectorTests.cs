@@ -1,5 +1,6 @@
 using Adrpo.Training;
 using Microsoft.ML;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Adrpo.Tests.Training;

@@ -6,6 +6,7 @@ using Adrpo.Training;
 using Adrpo.Training.FlowMatching;
 using Adrpo.Training.Language;
 using Microsoft.ML;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Adrpo.Tests.Training;
