@@ -20,14 +20,26 @@ public sealed class CausalLanguageModelTransformer : ITransformer
     public const string SettingsFileName = "adrpo_generation.json";
 
     /// <summary>Wraps a model and its tokenizer.</summary>
+    /// <remarks>Generation runs on the model's device (<see cref="QwenForCausalLM.Device"/> at each call): move the model to
+    /// move generation. A transformer returned by <c>AdrpoGrpoTrainer.Fit</c> runs on the device its MLContext selected (it moves
+    /// the model back there if it was moved since).</remarks>
     public CausalLanguageModelTransformer(QwenForCausalLM model, HuggingFaceTokenizer tokenizer, LanguageGenerationSettings settings)
+        : this(model, tokenizer, settings, null)
     {
+    }
+
+    /// <summary>The trainer's constructor: <paramref name="device"/> is the device the trainer chose (null: the model's).</summary>
+    internal CausalLanguageModelTransformer(QwenForCausalLM model, HuggingFaceTokenizer tokenizer, LanguageGenerationSettings settings, Device? device)
+    {
+        _device = device;
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         Settings = settings ?? throw new ArgumentNullException(nameof(settings));
         TorchRuntime.EnsureAvailable();
         settings.Validate();
     }
+
+    private readonly Device? _device;
 
     /// <summary>The language model.</summary>
     public QwenForCausalLM Model { get; }
@@ -79,6 +91,11 @@ public sealed class CausalLanguageModelTransformer : ITransformer
 
         using var threads = ComputeThreadScope.Enter(Settings.ComputeThreads);
         using var scope = NewDisposeScope();
+        if (_device is not null)
+        {
+            new TrainingDevice(_device).Place(Model);   // the trainer's choice holds even if the model was moved since
+        }
+
         Model.eval();
         var encoder = new LanguagePromptEncoder(Tokenizer, Settings.UseChatTemplate, Settings.EnableThinking, Settings.ResolvedMaxPromptTokens(Model.Config.MaxPositionEmbeddings));
         var (ids, mask) = encoder.Encode(prompts);

@@ -29,8 +29,19 @@ public sealed partial class FlowMatchingGeneratorTransformer : ITransformer
     /// <param name="generator">The velocity model.</param>
     /// <param name="textEncoder">The prompt encoder it was trained with.</param>
     /// <param name="settings">Columns, solver, steps, guidance, batch size and seed.</param>
+    /// <remarks>Generation runs on the generator's device (that of its first parameter, at each call; CPU when it has
+    /// none): move the generator to move generation. Noise is drawn on the CPU either way, so a seed gives the same
+    /// starting points on every device. A transformer returned by <c>AdrpoFlowMatchingTrainer.Fit</c> runs on the
+    /// device its MLContext selected (it moves the generator back there if it was moved since).</remarks>
     public FlowMatchingGeneratorTransformer(IConditionalVelocityModel generator, ITextEncoder textEncoder, GenerationSettings settings)
+        : this(generator, textEncoder, settings, null)
     {
+    }
+
+    /// <summary>The trainer's constructor: <paramref name="device"/> is the device the trainer chose (null: the generator's).</summary>
+    internal FlowMatchingGeneratorTransformer(IConditionalVelocityModel generator, ITextEncoder textEncoder, GenerationSettings settings, Device? device)
+    {
+        _device = device;
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(textEncoder);
         ArgumentNullException.ThrowIfNull(settings);
@@ -45,6 +56,8 @@ public sealed partial class FlowMatchingGeneratorTransformer : ITransformer
         TextEncoder = textEncoder;
         Settings = settings;
     }
+
+    private readonly Device? _device;
 
     /// <summary>The fine-tuned velocity model.</summary>
     public IConditionalVelocityModel Generator { get; }
@@ -209,13 +222,19 @@ public sealed partial class FlowMatchingGeneratorTransformer : ITransformer
             }
         }
 
-        var conditions = TextEncoder.Encode(passPrompts);
+        if (_device is not null)
+        {
+            new TrainingDevice(_device).Place(Generator);   // the trainer's choice holds even if the generator was moved since
+        }
+
+        var device = TrainingDevice.Of(Generator);
+        var conditions = TextEncoder.Encode(passPrompts).to(device);
         if (samplesPerPrompt > 1)
         {
             conditions = conditions.index_select(0, tensor(conditionRows, device: conditions.device));
         }
 
-        var noise = cat(noises, 0);
+        var noise = cat(noises, 0).to(device);
         var shape = new[] { (long)count }.Concat(Generator.SampleShape).ToArray();
         var unconditional = zeros_like(conditions);
         Tensor Velocity(Tensor x, Tensor t) => Settings.GuidanceScale == 1.0

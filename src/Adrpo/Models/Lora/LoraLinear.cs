@@ -54,7 +54,8 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
 
         using var _ = no_grad();
         double bound = 1 / Math.Sqrt(inFeatures); // kaiming_uniform_(a = sqrt(5)) bound for fan_in
-        lora_A.weight!.copy_((rand(lora_A.weight.shape, dtype: dtype, device: device, generator: generator) * 2 - 1) * bound);
+        // Drawn on the CPU (where the caller's generator lives) and copied over, so a seed gives the same adapters on every device.
+        lora_A.weight!.copy_((rand(lora_A.weight.shape, dtype: dtype, generator: generator) * 2 - 1) * bound);
         lora_B.weight!.zero_();
     }
 

@@ -50,7 +50,8 @@ public sealed partial class AdrpoFlowMatchingTrainer : IEstimator<FlowMatchingGe
         using var progress = new OrderedProgress<FlowMatchingIterationMetrics>(_options.Progress, message => channel.Warning(MessageSensitivity.None, message));
         Log(channel, $"ADRPO flow matching: {_options.Method}, {prompts.Count} prompts, {_options.Iterations} iterations x {_options.PromptsPerIteration} prompts x {_options.SamplesPerPrompt} samples, seed {seed}.");
 
-        var loop = new FlowMatchingTrainingLoop(_options, prompts, rewards, seed, TorchDeviceSelector.Select(_context), message => channel.Warning(MessageSensitivity.None, message));
+        var device = TrainingDevice.Select(_context);   // the one choice of device for the run and the returned transformer
+        var loop = new FlowMatchingTrainingLoop(_options, prompts, rewards, seed, device, message => channel.Warning(MessageSensitivity.None, message));
         CheckpointedTraining.Run(
             loop,
             _options.Iterations,
@@ -69,7 +70,7 @@ public sealed partial class AdrpoFlowMatchingTrainer : IEstimator<FlowMatchingGe
 
         Metrics = MetricsTable.ToDataFrame(loop.Metrics);
         _options.Generator.SetTraining(false);
-        return new FlowMatchingGeneratorTransformer(_options.Generator, _options.TextEncoder!, GenerationSettings.From(_options, seed));
+        return new FlowMatchingGeneratorTransformer(_options.Generator, _options.TextEncoder!, GenerationSettings.From(_options, seed), device.Device);
     }
 
     /// <summary>The input schema plus the generated sample column (a Single vector).</summary>

@@ -21,7 +21,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
     private readonly IReadOnlyList<string> _prompts;
     private readonly RewardScorer _rewards;
     private readonly IConditionalVelocityModel _model;
-    private readonly Device _device;
+    private readonly TrainingDevice _device;
     private readonly Tensor _conditions;                 // [prompts, D] frozen text embeddings
     private readonly IDivergenceCoefficient _coefficient;
     private readonly optim.Optimizer _optimizer;
@@ -32,7 +32,10 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
     private int _skippedThisIteration;
 
     // warn receives a warning for each iteration (and DPO's reference pass) whose rewards were partly invalid.
-    public FlowMatchingTrainingLoop(AdrpoFlowMatchingTrainer.Options options, IReadOnlyList<string> prompts, RewardScorer rewards, int seed, Device device, Action<string>? warn = null)
+    // device holds the generator (moved there first, before LoRA adapters and the optimizer exist) and every tensor
+    // the model sees. Rewards, groups and advantages stay on the CPU for the host-side bookkeeping (RAFT's ranking,
+    // metrics) and go to the device only where they enter a loss.
+    public FlowMatchingTrainingLoop(AdrpoFlowMatchingTrainer.Options options, IReadOnlyList<string> prompts, RewardScorer rewards, int seed, TrainingDevice device, Action<string>? warn = null)
     {
         _warn = warn ?? (_ => { });
         _options = options;
@@ -40,9 +43,10 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         _rewards = rewards;
         _model = options.Generator!;
         _device = device;
+        _device.Place(_model);
         State = new FlowMatchingTrainingState(seed);
         PrepareAdapters(seed);
-        _conditions = options.TextEncoder!.Encode(prompts).to(device);
+        _conditions = _device.ToDevice(options.TextEncoder!.Encode(prompts));
         if (!_conditions.shape.SequenceEqual(new long[] { prompts.Count, _model.ConditionDimension }))
         {
             throw new ArgumentException($"Options.TextEncoder returned embeddings of shape [{string.Join(", ", _conditions.shape)}] for {prompts.Count} prompts; expected [{prompts.Count}, {_model.ConditionDimension}] (one {_model.ConditionDimension}-d row per prompt).", nameof(options));
@@ -82,7 +86,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         int g = _options.SamplesPerPrompt;
         var chosen = randint(0, _prompts.Count, new long[] { _options.PromptsPerIteration }, generator: State.Random);
         var promptIndex = chosen.repeat_interleave(g);                                             // [N]
-        var conditions = _conditions.index_select(0, promptIndex.to(_device));                    // [N, D]
+        var conditions = _conditions.index_select(0, _device.ToDevice(promptIndex));                    // [N, D]
         long[] indices = promptIndex.data<long>().ToArray();
 
         // Online samples from the current policy (Algorithm 1, line 4) and their rewards (line 6).
@@ -114,7 +118,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
             SetLearningRate();
             step = _options.Method == FineTuningMethod.Dpo
                 ? DpoStep()
-                : OnlineStep(x1.index_select(0, keep.to(_device)), conditions.index_select(0, keep.to(_device)), rewards.index_select(0, keep), advantages, beta, g, groups);
+                : OnlineStep(x1.index_select(0, _device.ToDevice(keep)), conditions.index_select(0, _device.ToDevice(keep)), rewards.index_select(0, keep), advantages, beta, g, groups);
         }
 
         State.Iteration++;
@@ -147,16 +151,16 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
     private FlowMatchingStepResult OnlineStep(Tensor x1, Tensor conditions, Tensor rewards, Tensor advantages, Tensor beta, int groupSize, Tensor groups)
     {
         using var scope = NewDisposeScope();
-        var (x0, t) = (randn(x1.shape, generator: State.Random).to(_device), rand(new long[] { x1.shape[0] }, generator: State.Random).to(_device));   // line 7
+        var (x0, t) = (_device.ToDevice(randn(x1.shape, generator: State.Random)), _device.ToDevice(rand(new long[] { x1.shape[0] }, generator: State.Random)));   // line 7
         var xt = FlowMatchingPath.Interpolate(x0, x1, t);                                                                                                 // line 8
         var u = FlowMatchingPath.TargetVelocity(x0, x1);                                                                                                  // line 9
         var v = _model.Forward(xt, t, conditions);
         var vRef = _options.Method == FineTuningMethod.Raft ? v.detach() : ReferenceVelocity(xt, t, conditions);
         FlowMatchingLossOutput loss = _options.Method switch
         {
-            FineTuningMethod.Adrpo => AdrpoFlowMatchingLoss.Compute(v, u, vRef, advantages.to(_device), beta.to(_device)),   // eq. 6
-            FineTuningMethod.OrwCfmW2 => OrwCfmW2Loss.Compute(v, u, vRef, rewards.to(_device), _options.OrwTau, _options.OrwAlpha),
-            _ => RaftLoss.Compute(v, u, RaftSelection(rewards, groups).to(_device)),
+            FineTuningMethod.Adrpo => AdrpoFlowMatchingLoss.Compute(v, u, vRef, _device.ToDevice(advantages), _device.ToDevice(beta)),   // eq. 6
+            FineTuningMethod.OrwCfmW2 => OrwCfmW2Loss.Compute(v, u, vRef, _device.ToDevice(rewards), _options.OrwTau, _options.OrwAlpha),
+            _ => RaftLoss.Compute(v, u, _device.ToDevice(RaftSelection(rewards, groups))),
         };
         Backward(loss.Loss);
         return new FlowMatchingStepResult(loss.Loss.item<float>(), loss.MatchingLoss.item<float>(), loss.RegularizationLoss.item<float>(), VelocityError.PerSample(v.detach(), vRef).mean().item<float>());
@@ -166,10 +170,10 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
     {
         using var scope = NewDisposeScope();
         var pairs = _dpoPairs!;
-        var pick = randint(0, pairs.Count, new long[] { _options.PromptsPerIteration }, generator: State.Random);
+        var pick = _device.ToDevice(randint(0, pairs.Count, new long[] { _options.PromptsPerIteration }, generator: State.Random));
         var (win, lose, cond) = (pairs.Win.index_select(0, pick), pairs.Lose.index_select(0, pick), pairs.Conditions.index_select(0, pick));
-        var x0 = randn(win.shape, generator: State.Random).to(_device);   // shared noise and time for both, as Diffusion-DPO
-        var t = rand(new long[] { win.shape[0] }, generator: State.Random).to(_device);
+        var x0 = _device.ToDevice(randn(win.shape, generator: State.Random));   // shared noise and time for both, as Diffusion-DPO
+        var t = _device.ToDevice(rand(new long[] { win.shape[0] }, generator: State.Random));
         var (xw, xl) = (FlowMatchingPath.Interpolate(x0, win, t), FlowMatchingPath.Interpolate(x0, lose, t));
         var (uw, ul) = (FlowMatchingPath.TargetVelocity(x0, win), FlowMatchingPath.TargetVelocity(x0, lose));
         var vw = _model.Forward(xw, t, cond);

@@ -47,7 +47,8 @@ public sealed partial class AdrpoGrpoTrainer : IEstimator<CausalLanguageModelTra
         using var progress = new OrderedProgress<GrpoIterationMetrics>(_options.Progress, message => channel.Warning(MessageSensitivity.None, message));
         channel.Info(MessageSensitivity.None, $"{(_options.Adaptive ? "ADRPO-GRPO" : "GRPO")}: {prompts.Count} prompts, {_options.Iterations} iterations x {_options.PromptsPerIteration} prompts x {_options.GroupSize} completions, seed {seed}.");
 
-        using var loop = new GrpoTrainingLoop(_options, prompts, rewards, seed, message => channel.Warning(MessageSensitivity.None, message));
+        var device = TrainingDevice.Select(_context);   // the one choice of device for the run and the returned transformer
+        using var loop = new GrpoTrainingLoop(_options, prompts, rewards, seed, device, message => channel.Warning(MessageSensitivity.None, message));
         CheckpointedTraining.Run(
             loop,
             _options.Iterations,
@@ -66,7 +67,7 @@ public sealed partial class AdrpoGrpoTrainer : IEstimator<CausalLanguageModelTra
 
         Metrics = MetricsTable.ToDataFrame(loop.Metrics);
         _options.Model!.eval();
-        return new CausalLanguageModelTransformer(_options.Model, _options.Tokenizer!, LanguageGenerationSettings.From(_options, seed));
+        return new CausalLanguageModelTransformer(_options.Model, _options.Tokenizer!, LanguageGenerationSettings.From(_options, seed), device.Device);
     }
 
     /// <summary>The input schema plus the completion column (String).</summary>

@@ -30,10 +30,14 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     private readonly double _logProbTemperature;
     private readonly NonFiniteStepGuard _guard;
     private readonly Action<string> _warn;
+    private readonly TrainingDevice _device;
 
     // warn receives a warning for each iteration whose rewards were partly invalid (those samples are left out).
-    public GrpoTrainingLoop(AdrpoGrpoTrainer.Options options, IReadOnlyList<string> prompts, RewardScorer rewards, int seed, Action<string>? warn = null)
+    // device holds the model (moved there first, before the reference copy and the optimizer exist) and every tensor.
+    public GrpoTrainingLoop(AdrpoGrpoTrainer.Options options, IReadOnlyList<string> prompts, RewardScorer rewards, int seed, TrainingDevice device, Action<string>? warn = null)
     {
+        _device = device;
+        _device.Place(options.Model!);
         _warn = warn ?? (_ => { });
         _options = options;
         _prompts = prompts;
@@ -41,7 +45,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         _model = options.Model!;
         _encoder = new LanguagePromptEncoder(options.Tokenizer!, options.UseChatTemplate, options.EnableThinking, options.ResolvedMaxPromptTokens);
         _encoder.Encode(prompts);   // every training prompt must fit before any training starts
-        _reference = FrozenCopy(_model);
+        _reference = FrozenCopy(_model, _device.Device);
         State = new GrpoTrainingState(seed);
         _generator = new QwenGenerator(_model, (ulong)(uint)seed + 1);
         _coefficient = options.Adaptive
@@ -66,8 +70,8 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         long[] chosen = randint(0, _prompts.Count, new long[] { _options.PromptsPerIteration }, generator: State.Random).data<long>().ToArray();
         var rowPrompts = chosen.SelectMany(i => Enumerable.Repeat(_prompts[(int)i], g)).ToList();
         var (promptIds, promptMask) = _encoder.Encode(rowPrompts);
-        promptIds = promptIds.to(_model.Device);
-        promptMask = promptMask.to(_model.Device);
+        promptIds = _device.ToDevice(promptIds);
+        promptMask = _device.ToDevice(promptMask);
 
         // Sampling: no autograd, KV cache, the run's own seeded generator.
         _model.eval();
@@ -93,12 +97,12 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
             _warn(excluded);
         }
 
-        var valid = tensor(batch.Valid, device: _model.Device);
+        var valid = tensor(batch.Valid, device: _device.Device);
         var keep = valid.nonzero().squeeze(1);
 
-        var rewards = tensor(batch.Total.Select(r => float.IsFinite(r) ? r : 0f).ToArray(), device: _model.Device);
-        var groups = arange(_options.PromptsPerIteration, device: _model.Device).repeat_interleave(g);
-        var advantages = zeros(rowPrompts.Count, device: _model.Device);
+        var rewards = tensor(batch.Total.Select(r => float.IsFinite(r) ? r : 0f).ToArray(), device: _device.Device);
+        var groups = arange(_options.PromptsPerIteration, device: _device.Device).repeat_interleave(g);
+        var advantages = zeros(rowPrompts.Count, device: _device.Device);
         advantages.index_copy_(0, keep, GroupAdvantages.Compute(rewards.index_select(0, keep), groups.index_select(0, keep), _options.AdvantageScaling, GroupAdvantages.DefaultScalingEpsilon, checkValues: false));
         var beta = _coefficient.Compute(advantages);                                                   // eq. 4 / fixed
         var lossMask = completionMask * valid.to_type(ScalarType.Float32).unsqueeze(1);              // invalid rows excluded
@@ -272,9 +276,9 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         }
     }
 
-    private static QwenForCausalLM FrozenCopy(QwenForCausalLM model)
+    private static QwenForCausalLM FrozenCopy(QwenForCausalLM model, Device device)
     {
-        var copy = new QwenForCausalLM(model.Config, new Generator(0), model.DType, model.Device);
+        var copy = new QwenForCausalLM(model.Config, new Generator(0), model.DType, device);
         using var _ = no_grad();
         var source = model.state_dict();
         foreach (var (name, tensor) in copy.state_dict())
