@@ -9,7 +9,7 @@ namespace Adrpo.Advantages;
 /// prompt (the per-prompt value baseline V(c) of section 3.3.2; Algorithm 1, lines 11-12), optionally scaled,
 /// and the advantage clipping of section 3.3.2 ("Stabilization").
 /// </summary>
-public static class GroupAdvantages
+internal static class GroupAdvantages
 {
     /// <summary>Added to the standard deviation before dividing, as TRL does, so constant groups give 0, not NaN.</summary>
     public const double DefaultScalingEpsilon = 1e-4;

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Adrpo.Imaging;
 
 /// <summary>Layout and rasterisation of <see cref="LineChart"/>.</summary>
-public sealed partial class LineChart
+internal sealed partial class LineChart
 {
     private static readonly ChartColor GridColor = new(228, 228, 228);
     private static readonly ChartColor AxisColor = new(90, 90, 90);

@@ -20,7 +20,7 @@ namespace Adrpo.Imaging;
 ///     .Write("reward.png");
 /// </code>
 /// </example>
-public sealed partial class LineChart
+internal sealed partial class LineChart
 {
     /// <summary>Smallest accepted width in pixels.</summary>
     public const int MinWidth = 160;

@@ -4,7 +4,7 @@ namespace Adrpo.Imaging;
 /// <param name="R">Red, 0-255.</param>
 /// <param name="G">Green, 0-255.</param>
 /// <param name="B">Blue, 0-255.</param>
-public readonly record struct ChartColor(byte R, byte G, byte B)
+internal readonly record struct ChartColor(byte R, byte G, byte B)
 {
     /// <summary>White, the chart background.</summary>
     public static ChartColor White => new(255, 255, 255);
@@ -26,7 +26,7 @@ public readonly record struct ChartColor(byte R, byte G, byte B)
 /// One named line of a <see cref="LineChart"/>: points (X[i], Y[i]) joined in order. A point whose x or y is NaN or
 /// infinite is skipped and breaks the line; a point with no valid neighbour is drawn as a dot.
 /// </summary>
-public sealed class LineSeries
+internal sealed class LineSeries
 {
     internal LineSeries(string name, double[] x, double[] y, ChartColor color)
     {

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Adrpo.Models;
 
 /// <summary>A model that can receive LoRA adapters on its linear layers (the paper fine-tunes SD3 with LoRA).</summary>
-public interface ILoraAdaptable
+internal interface ILoraAdaptable
 {
     /// <summary>True once adapters were added.</summary>
     bool HasAdapters { get; }

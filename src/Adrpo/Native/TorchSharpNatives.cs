@@ -278,7 +278,7 @@ public static class TorchSharpNatives
 }
 
 /// <summary>Where TorchSharp's natives come from in this process (see <see cref="TorchSharpNatives"/>).</summary>
-public enum TorchSharpNativeLayout
+internal enum TorchSharpNativeLayout
 {
     /// <summary>Windows or macOS: nothing to do.</summary>
     NotLinux,
@@ -294,7 +294,7 @@ public enum TorchSharpNativeLayout
 }
 
 /// <summary>One <c>libLibTorchSharp.so</c> that <see cref="TorchSharpNatives.EnsureLoadable()"/> looked at.</summary>
-public sealed class TorchSharpNativeFile
+internal sealed class TorchSharpNativeFile
 {
     /// <summary>Creates a record of one file.</summary>
     /// <param name="path">Full path of the file.</param>
@@ -331,7 +331,7 @@ public sealed class TorchSharpNativeReport
     }
 
     /// <summary>Where TorchSharp's natives come from.</summary>
-    public TorchSharpNativeLayout Layout { get; }
+    internal TorchSharpNativeLayout Layout { get; }
 
     /// <summary>True when the system libstdc++ lacks <see cref="ElfVersionNeedPatcher.TorchSharpGlibcxxVersion"/>, so shims are patched.</summary>
     public bool PatchNeeded { get; }
@@ -340,7 +340,7 @@ public sealed class TorchSharpNativeReport
     public string? LibStdCxxPath { get; }
 
     /// <summary>The <c>libLibTorchSharp.so</c> files checked or written, with what patching did to each.</summary>
-    public IReadOnlyList<TorchSharpNativeFile> Shims { get; }
+    internal IReadOnlyList<TorchSharpNativeFile> Shims { get; }
 
     /// <summary>Native libraries loaded by full path, in order (empty unless TorchSharp runs from the package cache).</summary>
     public IReadOnlyList<string> Preloaded { get; }

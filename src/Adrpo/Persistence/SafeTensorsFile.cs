@@ -14,7 +14,7 @@ namespace Adrpo.Persistence;
 /// allocating unbounded memory or reading out of range. Writing goes to a temporary file that is renamed at the
 /// end, so a failed or interrupted save never leaves a half-written file behind.
 /// </summary>
-public static class SafeTensorsFile
+internal static class SafeTensorsFile
 {
     /// <summary>Largest JSON header accepted by default (100 MB, the limit of the reference implementation).</summary>
     public const long DefaultMaxHeaderBytes = 100_000_000;

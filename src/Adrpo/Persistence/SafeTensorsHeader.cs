@@ -8,7 +8,7 @@ namespace Adrpo.Persistence;
 /// <param name="Shape">Dimensions.</param>
 /// <param name="Begin">First data byte.</param>
 /// <param name="End">One past the last data byte.</param>
-public sealed record SafeTensorsEntry(string Name, ScalarType DType, long[] Shape, long Begin, long End)
+internal sealed record SafeTensorsEntry(string Name, ScalarType DType, long[] Shape, long Begin, long End)
 {
     /// <summary>Size of the tensor's data in bytes.</summary>
     public long ByteLength => End - Begin;
@@ -18,4 +18,4 @@ public sealed record SafeTensorsEntry(string Name, ScalarType DType, long[] Shap
 /// <param name="Tensors">Tensor descriptions in header order.</param>
 /// <param name="Metadata">String metadata (<c>__metadata__</c>).</param>
 /// <param name="DataStart">File offset of the data section.</param>
-public sealed record SafeTensorsHeader(IReadOnlyList<SafeTensorsEntry> Tensors, IReadOnlyDictionary<string, string> Metadata, long DataStart);
+internal sealed record SafeTensorsHeader(IReadOnlyList<SafeTensorsEntry> Tensors, IReadOnlyDictionary<string, string> Metadata, long DataStart);

@@ -17,7 +17,7 @@ namespace Adrpo.Regularization;
 /// </para>
 /// <para>The clip range must contain 0 because group-relative advantages are centred on 0.</para>
 /// </remarks>
-public sealed class AdaptiveDivergenceCoefficient : IDivergenceCoefficient
+internal sealed class AdaptiveDivergenceCoefficient : IDivergenceCoefficient
 {
     /// <summary>Creates the coefficient; see the class remarks for the constraints.</summary>
     /// <param name="beta0">Baseline coefficient beta0.</param>

@@ -7,7 +7,7 @@ namespace Adrpo.Regularization;
 /// A constant coefficient for every sample, <c>beta_i = beta</c> (eq. 2): the baselines, GRPO with a fixed KL
 /// coefficient (eq. 3) and ORW-CFM-W2 with a fixed W2 coefficient.
 /// </summary>
-public sealed class FixedDivergenceCoefficient : IDivergenceCoefficient
+internal sealed class FixedDivergenceCoefficient : IDivergenceCoefficient
 {
     /// <summary>Creates the coefficient.</summary>
     /// <param name="beta">The coefficient, zero or positive (0 disables the divergence term).</param>

@@ -6,7 +6,7 @@ namespace Adrpo.Regularization;
 /// The per-sample weight of the divergence term: the <c>beta</c> of eq. 2 (fixed, the baselines) or the
 /// <c>beta0 - A</c> of eq. 4 (ADRPO).
 /// </summary>
-public interface IDivergenceCoefficient
+internal interface IDivergenceCoefficient
 {
     /// <summary>Computes beta_i for each sample.</summary>
     /// <param name="advantages">[N] advantages (unclipped; implementations clip as they need).</param>

@@ -28,7 +28,7 @@ public sealed class RewardSampleColumn
     public string Name { get; }
 
     /// <summary>Text or vector.</summary>
-    public RewardSampleKind Kind { get; }
+    internal RewardSampleKind Kind { get; }
 
     /// <summary>Vector dimensions (e.g. [3, 32, 32]); empty for text.</summary>
     public IReadOnlyList<int> Dimensions => _dimensions;

@@ -1,7 +1,7 @@
 namespace Adrpo.Rewards;
 
 /// <summary>What a generated sample is, as seen by reward models.</summary>
-public enum RewardSampleKind
+internal enum RewardSampleKind
 {
     /// <summary>Text (language-model completions): a <c>TextDataViewType</c> column.</summary>
     Text,

@@ -7,7 +7,7 @@ namespace Adrpo.Sampling;
 /// Integrates the flow ODE <c>x1 = x0 + integral_0^1 v(x_t, t) dt</c> (Appendix C) with N fixed steps, under
 /// <c>no_grad</c>, on the paper's convention x_t = (1 - t) x0 + t x1 (noise at t = 0).
 /// </summary>
-public static class FlowOdeSampler
+internal static class FlowOdeSampler
 {
     /// <summary>Solves from <paramref name="x0"/> to t = 1.</summary>
     /// <param name="velocity">v(x [batch, ...], t [batch]) -&gt; [batch, ...]; condition and guidance are closed over.</param>

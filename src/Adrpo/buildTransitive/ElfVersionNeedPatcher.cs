@@ -14,7 +14,7 @@ namespace Adrpo.Native
     using System.Text;
 
     /// <summary>Outcome of <see cref="ElfVersionNeedPatcher.MakeVersionNeedWeak(string, string)"/>.</summary>
-    public enum ElfPatchOutcome
+    internal enum ElfPatchOutcome
     {
         /// <summary>The version need was found and its weak bit was set; the file was replaced.</summary>
         Patched,
@@ -30,7 +30,7 @@ namespace Adrpo.Native
     /// Marks one symbol-version need of an ELF64 shared library as weak (<c>VER_FLG_WEAK</c>) so the dynamic
     /// loader accepts the library on systems whose library lacks that version.
     /// </summary>
-    public static class ElfVersionNeedPatcher
+    internal static class ElfVersionNeedPatcher
     {
         /// <summary>The version need that TorchSharp 0.107.0's native shim carries and Debian 12 cannot satisfy.</summary>
         public const string TorchSharpGlibcxxVersion = "GLIBCXX_3.4.32";

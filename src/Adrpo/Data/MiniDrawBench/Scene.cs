@@ -28,21 +28,21 @@ public sealed record Scene
     public PromptCategory Category { get; }
 
     /// <summary>The first (for counting scenes, the only) object.</summary>
-    public SceneObject First { get; }
+    internal SceneObject First { get; }
 
     /// <summary>The second object; <see langword="null"/> for counting scenes.</summary>
-    public SceneObject? Second { get; }
+    internal SceneObject? Second { get; }
 
     /// <summary>How many copies of <see cref="First"/> the image shows: 1 to <see cref="MaxCount"/> for counting scenes, 1 otherwise.</summary>
     public int Count { get; }
 
     /// <summary>Where <see cref="First"/> lies relative to <see cref="Second"/>; set for spatial scenes only.</summary>
-    public SpatialRelation? Relation { get; }
+    internal SpatialRelation? Relation { get; }
 
     /// <summary>Two objects, once each: "a red circle and a blue square".</summary>
     /// <param name="first">The first object.</param>
     /// <param name="second">The second object; differs from <paramref name="first"/> in shape and in colour.</param>
-    public static Scene ColorBinding(SceneObject first, SceneObject second)
+    internal static Scene ColorBinding(SceneObject first, SceneObject second)
     {
         CheckPair(first, second);
         return new Scene(PromptCategory.ColorBinding, first, second, 1, null);
@@ -51,7 +51,7 @@ public sealed record Scene
     /// <summary><paramref name="count"/> copies of one object: "three green triangles".</summary>
     /// <param name="item">The object to repeat.</param>
     /// <param name="count">How many copies, 1 to <see cref="MaxCount"/>.</param>
-    public static Scene Counting(SceneObject item, int count)
+    internal static Scene Counting(SceneObject item, int count)
     {
         ArgumentNullException.ThrowIfNull(item);
         CheckDefined(item, nameof(item));
@@ -67,7 +67,7 @@ public sealed record Scene
     /// <param name="first">The object placed relative to <paramref name="second"/>.</param>
     /// <param name="relation">Where <paramref name="first"/> lies relative to <paramref name="second"/>.</param>
     /// <param name="second">The reference object; differs from <paramref name="first"/> in shape and in colour.</param>
-    public static Scene Spatial(SceneObject first, SpatialRelation relation, SceneObject second)
+    internal static Scene Spatial(SceneObject first, SpatialRelation relation, SceneObject second)
     {
         CheckPair(first, second);
         if (!Enum.IsDefined(relation))

@@ -3,7 +3,7 @@ namespace Adrpo.Data.MiniDrawBench;
 /// <summary>
 /// The colours of the miniature DrawBench; each has one fixed RGB value (<see cref="ShapeColorExtensions.Rgb"/>).
 /// </summary>
-public enum ShapeColor
+internal enum ShapeColor
 {
     /// <summary>RGB (230, 40, 40).</summary>
     Red,

@@ -1,7 +1,7 @@
 namespace Adrpo.Data.MiniDrawBench;
 
 /// <summary>The fixed RGB value of each <see cref="ShapeColor"/>.</summary>
-public static class ShapeColorExtensions
+internal static class ShapeColorExtensions
 {
     /// <summary>
     /// The colour's 8-bit RGB value. The values are far apart (every pair differs by at least 100 in some channel)

@@ -1,7 +1,7 @@
 namespace Adrpo.Data.MiniDrawBench;
 
 /// <summary>The shapes of the miniature DrawBench. Each is drawn upright so the four stay distinguishable at 32x32.</summary>
-public enum ShapeKind
+internal enum ShapeKind
 {
     /// <summary>A filled disc.</summary>
     Circle,

@@ -1,7 +1,7 @@
 namespace Adrpo.Data.MiniDrawBench;
 
 /// <summary>Where a spatial scene's first object lies relative to its second (image coordinates: y grows downwards).</summary>
-public enum SpatialRelation
+internal enum SpatialRelation
 {
     /// <summary>The first object's centre is at least 8 px to the left of the second's.</summary>
     LeftOf,

@@ -23,7 +23,7 @@ public static class MatchRewardMapping
     }
 
     /// <summary>Input row of the mapping.</summary>
-    public sealed class MatchInput
+    internal sealed class MatchInput
     {
         /// <summary>Prompt text.</summary>
         public string Prompt { get; set; } = string.Empty;
@@ -34,7 +34,7 @@ public static class MatchRewardMapping
     }
 
     /// <summary>Output row of the mapping.</summary>
-    public sealed class MatchOutput
+    internal sealed class MatchOutput
     {
         /// <summary>P(image matches prompt).</summary>
         public float Score { get; set; }

@@ -12,7 +12,7 @@ namespace Adrpo.Embedded.MiniDrawBench;
 /// MiniDrawBench images, with the prompt dropped (zero condition) 10% of the time so guidance is possible.
 /// The step budget is deliberately small so prompt fidelity stays imperfect and fine-tuning has reward headroom.
 /// </summary>
-public static class ReferenceGeneratorTraining
+internal static class ReferenceGeneratorTraining
 {
     /// <summary>The embedded default's DiT: 32x32x3, patch 4, hidden 128, 4 layers, 4 heads, MiniLM conditions.</summary>
     public static DitConfig DefaultConfig => new() { ConditionDim = MiniLmTextEncoder.EmbeddingDimension };

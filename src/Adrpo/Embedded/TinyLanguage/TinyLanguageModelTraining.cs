@@ -9,7 +9,7 @@ namespace Adrpo.Embedded.TinyLanguage;
 /// Builds the embedded tiny language model: the tokenizer (a byte-level BPE learned from the corpus), the Qwen3-shaped
 /// architecture, supervised next-token pre-training on ChatML-formatted turns, and batched sampling of replies.
 /// </summary>
-public static class TinyLanguageModelTraining
+internal static class TinyLanguageModelTraining
 {
     /// <summary>The chat template written to <c>tokenizer_config.json</c>: plain ChatML (no default system prompt, no thinking switch).</summary>
     public const string ChatTemplate =

@@ -18,7 +18,7 @@ namespace Adrpo.Embedded.TinyLanguage;
 /// it is rebuilt in code by <c>Create</c> instead of being saved: the zip holds only the learned part. An
 /// empty or whitespace reply is embedded as <see cref="EmptyReplyText"/>.</para>
 /// </remarks>
-public static class TinyLanguageReward
+internal static class TinyLanguageReward
 {
     /// <summary>File of the saved ML.NET head.</summary>
     public const string FileName = "reward.zip";

@@ -8,7 +8,7 @@ namespace Adrpo.Losses.FlowMatching;
 /// <c>mean_i [ A_i |v_i - u_i|^2 + beta_i |v_i - v_ref,i|^2 ]</c> with <c>beta_i = beta0 - A_i</c>.
 /// Positive advantages pull v toward u, negative ones push it away (section 3.3.2).
 /// </summary>
-public static class AdrpoFlowMatchingLoss
+internal static class AdrpoFlowMatchingLoss
 {
     /// <summary>Computes the loss.</summary>
     /// <param name="velocity">[batch, ...] v_theta(x_t, t, c) (differentiable).</param>

@@ -8,7 +8,7 @@ namespace Adrpo.Losses.FlowMatching;
 /// <c>-log sigmoid(-beta/2 * [(e_w - e_ref,w) - (e_l - e_ref,l)])</c> with <c>e = |v - u|^2</c> per sample
 /// (mean over elements) for the preferred (w) and dispreferred (l) sample of each pair. The offline baseline.
 /// </summary>
-public static class FlowMatchingDpoLoss
+internal static class FlowMatchingDpoLoss
 {
     /// <summary>A default beta suited to mean-reduced velocity errors of order 1.</summary>
     public const double DefaultBeta = 500.0;

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Adrpo.Losses.FlowMatching;
 
 /// <summary>A flow-matching fine-tuning loss and its parts; dispose it or let a DisposeScope do so.</summary>
-public sealed class FlowMatchingLossOutput : IDisposable
+internal sealed class FlowMatchingLossOutput : IDisposable
 {
     internal FlowMatchingLossOutput(Tensor loss, Tensor matchingLoss, Tensor regularizationLoss, Tensor meanW2)
     {

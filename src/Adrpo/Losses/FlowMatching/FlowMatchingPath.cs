@@ -7,7 +7,7 @@ namespace Adrpo.Losses.FlowMatching;
 /// The straight-line (rectified-flow) probability path of the paper: noise at t = 0, data at t = 1,
 /// <c>x_t = (1 - t) x0 + t x1</c> and target velocity <c>u = x1 - x0</c> (section 3.3.2; Algorithm 1, lines 8-9).
 /// </summary>
-public static class FlowMatchingPath
+internal static class FlowMatchingPath
 {
     /// <summary>The point on the path at time <paramref name="t"/>.</summary>
     /// <param name="x0">[batch, ...] noise samples, x0 ~ N(0, I).</param>

@@ -10,7 +10,7 @@ namespace Adrpo.Losses.FlowMatching;
 /// normalised target distribution of ORW-CFM and keeps exp from overflowing for large tau * r.
 /// Weights are never negative: poor samples are only down-weighted, never pushed away.
 /// </summary>
-public static class OrwCfmW2Loss
+internal static class OrwCfmW2Loss
 {
     /// <summary>The published default temperature tau.</summary>
     public const double DefaultTau = 0.5;

@@ -7,7 +7,7 @@ namespace Adrpo.Losses.FlowMatching;
 /// RAFT (reward-ranked fine-tuning, Dong et al.): keep the best samples of each prompt's group and train on
 /// them with the plain conditional flow-matching loss; no divergence term.
 /// </summary>
-public static class RaftLoss
+internal static class RaftLoss
 {
     /// <summary>
     /// Selects the top <c>ceil(fraction * groupSize)</c> samples by reward within each contiguous group.

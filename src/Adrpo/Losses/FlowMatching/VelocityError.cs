@@ -8,7 +8,7 @@ namespace Adrpo.Losses.FlowMatching;
 /// The mean (rather than the sum) keeps the scale independent of image size; both terms of eq. 6 use it, so
 /// their balance (the role of beta) is unchanged.
 /// </summary>
-public static class VelocityError
+internal static class VelocityError
 {
     /// <summary>[batch] mean over all non-batch dimensions of <c>(a - b)^2</c>.</summary>
     public static Tensor PerSample(Tensor a, Tensor b)

@@ -7,7 +7,7 @@ namespace Adrpo.Losses.Language;
 /// PPO/GRPO's clipped policy-gradient term, the L_PG of eq. 3 and eq. 7:
 /// <c>-min(ratio * A, clip(ratio, 1 - eps_low, 1 + eps_high) * A)</c> with <c>ratio = pi_theta / pi_old</c> per token.
 /// </summary>
-public static class ClippedSurrogate
+internal static class ClippedSurrogate
 {
     /// <summary>Per-token clipped surrogate loss.</summary>
     /// <param name="logProbs">[batch, tokens] current policy log-probabilities (differentiable).</param>

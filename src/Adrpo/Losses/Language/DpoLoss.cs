@@ -8,7 +8,7 @@ namespace Adrpo.Losses.Language;
 /// <c>-log sigmoid(beta * ((log pi(y_w) - log pi_ref(y_w)) - (log pi(y_l) - log pi_ref(y_l))))</c>,
 /// with optional label smoothing (conservative DPO). The offline baseline of the paper.
 /// </summary>
-public static class DpoLoss
+internal static class DpoLoss
 {
     /// <summary>Computes the mean loss over the pairs.</summary>
     /// <param name="chosenLogProbs">[pairs] policy log-probabilities of the preferred completions.</param>

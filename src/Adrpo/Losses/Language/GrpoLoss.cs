@@ -8,7 +8,7 @@ namespace Adrpo.Losses.Language;
 /// with a constant beta_i it is GRPO (eq. 3). Per token:
 /// <c>-min(ratio * A_i, clip(ratio) * A_i) + beta_i * k3(pi_theta, pi_ref)</c>, then aggregated over the mask.
 /// </summary>
-public static class GrpoLoss
+internal static class GrpoLoss
 {
     /// <summary>Computes the loss.</summary>
     /// <param name="logProbs">[batch, tokens] current policy log-probabilities (differentiable).</param>

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Adrpo.Losses.Language;
 
 /// <summary>The loss of <see cref="GrpoLoss"/> and its parts (scalars); dispose it or let a DisposeScope do so.</summary>
-public sealed class GrpoLossOutput : IDisposable
+internal sealed class GrpoLossOutput : IDisposable
 {
     internal GrpoLossOutput(Tensor loss, Tensor policyLoss, Tensor klPenalty, Tensor meanKl, Tensor clipRatio)
     {

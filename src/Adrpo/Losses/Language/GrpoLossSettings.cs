@@ -1,7 +1,7 @@
 namespace Adrpo.Losses.Language;
 
 /// <summary>Settings of <see cref="GrpoLoss"/>.</summary>
-public sealed record GrpoLossSettings
+internal sealed record GrpoLossSettings
 {
     /// <summary>Lower ratio clip width; default 0.2 (GRPO/PPO).</summary>
     public double EpsilonLow { get; init; } = 0.2;

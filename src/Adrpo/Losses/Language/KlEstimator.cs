@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Adrpo.Losses.Language;
 
 /// <summary>Per-token estimators of KL(pi_theta || pi_ref) from log-probabilities of sampled tokens.</summary>
-public static class KlEstimator
+internal static class KlEstimator
 {
     /// <summary>
     /// Schulman's k3 estimator used by GRPO: <c>exp(r) - r - 1</c> with <c>r = log pi_ref - log pi_theta</c>.

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Adrpo.Losses.Language;
 
 /// <summary>Reduces a [batch, tokens] per-token quantity over the completion-token mask.</summary>
-public static class MaskedAggregation
+internal static class MaskedAggregation
 {
     /// <summary>Reduces <paramref name="perToken"/> as <paramref name="mode"/> says; see <see cref="LossAggregation"/>.</summary>
     /// <param name="perToken">[batch, tokens] values.</param>

@@ -7,7 +7,7 @@ namespace Adrpo.Losses.Language;
 /// Entropy of the next-token distribution, the exploration metric of the paper's LLM experiments (Fig. 4).
 /// A metric, not a loss term: callers normally compute it under <c>no_grad</c>.
 /// </summary>
-public static class TokenEntropy
+internal static class TokenEntropy
 {
     /// <summary>
     /// <c>H_t = -sum_v p_t(v) log p_t(v)</c> for the distributions that predict tokens 1..T-1, i.e. aligned with

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Adrpo.Losses.Language;
 
 /// <summary>Per-token log-probabilities of a causal language model's own tokens.</summary>
-public static class TokenLogProbs
+internal static class TokenLogProbs
 {
     /// <summary>
     /// <c>log pi(x_{t+1} | x_{&lt;=t})</c> for every position, from one forward pass: the logits are shifted once

@@ -8,7 +8,7 @@ namespace Adrpo.Models.Dit;
 /// projection, <c>scaled_dot_product_attention</c> (no mask: every patch sees every patch), and the output
 /// projection <c>proj</c>. Both projections are LoRA targets, so their fields are swappable.
 /// </summary>
-public sealed class DitAttention : nn.Module<Tensor, Tensor>, ILinearHost
+internal sealed class DitAttention : nn.Module<Tensor, Tensor>, ILinearHost
 {
 #pragma warning disable IDE1006 // DiT / timm key names
     private nn.Module<Tensor, Tensor> qkv;  // Linear(hidden, 3 * hidden)

@@ -12,7 +12,7 @@ namespace Adrpo.Models.Dit;
 /// stable residual stack whatever its depth. The layer norms have no affine parameters because adaLN supplies them.
 /// Cross-attention to text tokens is omitted: the condition enters only through c (see <see cref="DitConfig.CrossAttention"/>).
 /// </summary>
-public sealed class DitBlock : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class DitBlock : nn.Module<Tensor, Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // DiT key names
     private readonly LayerNorm norm1;

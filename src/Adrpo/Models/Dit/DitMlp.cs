@@ -8,7 +8,7 @@ namespace Adrpo.Models.Dit;
 /// The position-wise feed-forward of a DiT block (timm's <c>Mlp</c>): <c>fc1</c>, GELU with the tanh
 /// approximation (DiT's choice), <c>fc2</c>. Both linears are LoRA targets, so their fields are swappable.
 /// </summary>
-public sealed class DitMlp : nn.Module<Tensor, Tensor>, ILinearHost
+internal sealed class DitMlp : nn.Module<Tensor, Tensor>, ILinearHost
 {
 #pragma warning disable IDE1006 // DiT / timm key names
     private nn.Module<Tensor, Tensor> fc1; // Linear(hidden, mlp_hidden)

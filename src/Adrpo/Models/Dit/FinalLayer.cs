@@ -9,7 +9,7 @@ namespace Adrpo.Models.Dit;
 /// (<c>adaLN_modulation.1</c>), and <c>linear</c> to p*p*C values per token. Both linears start at zero as in DiT,
 /// so a fresh model predicts exactly zero velocity; training then grows the output from the last layer backwards.
 /// </summary>
-public sealed class FinalLayer : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class FinalLayer : nn.Module<Tensor, Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // DiT key names
     private readonly LayerNorm norm_final;

@@ -11,7 +11,7 @@ namespace Adrpo.Models.Dit;
 /// TorchSharp 0.107 <c>named_buffers</c> skips non-persistent buffers even when asked for them, so <c>Module.to</c>
 /// would leave a non-persistent table behind on the old device.
 /// </summary>
-public sealed class PatchEmbed : nn.Module<Tensor, Tensor>
+internal sealed class PatchEmbed : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // DiT key names
     private readonly Conv2d proj;

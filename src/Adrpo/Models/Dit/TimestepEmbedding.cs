@@ -9,7 +9,7 @@ namespace Adrpo.Models.Dit;
 /// <c>mlp.0</c>, <c>mlp.2</c>). Flow-matching time t in [0, 1] is scaled by 1000 first, so the frequencies (periods
 /// from 2 pi to 10000 * 2 pi) see the same range as DiT's integer diffusion steps.
 /// </summary>
-public sealed class TimestepEmbedding : nn.Module<Tensor, Tensor>
+internal sealed class TimestepEmbedding : nn.Module<Tensor, Tensor>
 {
     /// <summary>Multiplier from flow time in [0, 1] to DiT's step scale.</summary>
     public const double TimeScale = 1000.0;

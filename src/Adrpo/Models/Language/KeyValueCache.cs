@@ -8,7 +8,7 @@ namespace Adrpo.Models.Language;
 /// every layer, so decoding one token costs one token's work. The cache owns its tensors: they live outside any
 /// dispose scope and are freed by <see cref="Dispose"/> or <see cref="Clear"/>.
 /// </summary>
-public sealed class KeyValueCache : IDisposable
+internal sealed class KeyValueCache : IDisposable
 {
     private readonly Tensor?[] _keys;
     private readonly Tensor?[] _values;

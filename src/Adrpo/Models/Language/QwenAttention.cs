@@ -10,7 +10,7 @@ namespace Adrpo.Models.Language;
 /// and keys before RoPE (Qwen3 <c>q_norm</c>/<c>k_norm</c>), rotary positions, the key/value heads repeated to the
 /// query heads, softmax in float32 and the output projection. Fields carry the Hugging Face key names.
 /// </summary>
-public sealed class QwenAttention : nn.Module
+internal sealed class QwenAttention : nn.Module
 {
 #pragma warning disable IDE1006, SA1300 // Hugging Face key names
     private readonly Linear q_proj;

@@ -8,7 +8,7 @@ namespace Adrpo.Models.Language;
 /// One pre-norm decoder layer: <c>h = x + self_attn(input_layernorm(x))</c>, then
 /// <c>h + mlp(post_attention_layernorm(h))</c>. Fields carry the Hugging Face key names.
 /// </summary>
-public sealed class QwenDecoderLayer : nn.Module
+internal sealed class QwenDecoderLayer : nn.Module
 {
 #pragma warning disable IDE1006, SA1300 // Hugging Face key names
     private readonly QwenAttention self_attn;

@@ -48,7 +48,7 @@ public sealed class QwenForCausalLM : nn.Module
     public QwenConfig Config => model.Config;
 
     /// <summary>The decoder stack (<c>model</c>).</summary>
-    public QwenModel Model => model;
+    internal QwenModel Model => model;
 
     /// <summary>The output projection [vocab, hidden]: <c>lm_head.weight</c>, or the embedding matrix when tied.</summary>
     public Parameter OutputWeight => lm_head?.weight ?? model.EmbeddingWeight;
@@ -65,7 +65,7 @@ public sealed class QwenForCausalLM : nn.Module
     /// <param name="positionIds">[batch, tokens] int64; null derives them from the mask (left padding safe).</param>
     /// <param name="cache">Optional key/value cache of earlier tokens; extended by this call.</param>
     /// <returns>[batch, tokens, vocab] logits in the model's dtype.</returns>
-    public Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null) =>
+    internal Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KeyValueCache? cache = null) =>
         Forward(inputIds, attentionMask, positionIds, cache, checkValues: true);
 
     /// <summary><see cref="forward"/>; with <paramref name="checkValues"/> false the ids are not range-checked (see
@@ -83,7 +83,7 @@ public sealed class QwenForCausalLM : nn.Module
         lm_head is not null ? lm_head.forward(hidden) : nn.functional.linear(hidden, model.EmbeddingWeight);
 
     /// <summary>A cache sized for this model's layers.</summary>
-    public KeyValueCache NewCache() => new(Config.NumHiddenLayers);
+    internal KeyValueCache NewCache() => new(Config.NumHiddenLayers);
 
     /// <summary>Loads a Hugging Face checkpoint folder (<c>config.json</c> and <c>model.safetensors</c>, or
     /// <c>model.safetensors.index.json</c> with its shards) with strict key and shape checks.</summary>

@@ -1,7 +1,7 @@
 namespace Adrpo.Models.Language;
 
 /// <summary>Settings of <see cref="QwenGenerator.Generate(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, QwenGenerationOptions)"/>.</summary>
-public sealed class QwenGenerationOptions
+internal sealed class QwenGenerationOptions
 {
     /// <summary>Most tokens generated per row (at least 1). Default 64.</summary>
     public int MaxNewTokens { get; init; } = 64;

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Adrpo.Models.Language;
 
 /// <summary>The output of <see cref="QwenGenerator.Generate(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, QwenGenerationOptions)"/>; disposing it frees both tensors.</summary>
-public sealed class QwenGenerationResult : IDisposable
+internal sealed class QwenGenerationResult : IDisposable
 {
     internal QwenGenerationResult(Tensor tokens, Tensor completionMask)
     {

@@ -8,7 +8,7 @@ namespace Adrpo.Models.Language;
 /// temperature / top-k / top-p sampling, per-row stop on EOS, with or without a <see cref="KeyValueCache"/>.
 /// Randomness comes only from this generator's own seeded <see cref="Generator"/>, so equal seeds give equal samples.
 /// </summary>
-public sealed class QwenGenerator
+internal sealed class QwenGenerator
 {
     private readonly Generator _random;
 

@@ -8,7 +8,7 @@ namespace Adrpo.Models.Language;
 /// The SwiGLU feed-forward block of Qwen2/Qwen3: <c>down_proj(silu(gate_proj(x)) * up_proj(x))</c>, no biases.
 /// Fields carry the Hugging Face key names.
 /// </summary>
-public sealed class QwenMlp : nn.Module<Tensor, Tensor>
+internal sealed class QwenMlp : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006, SA1300 // Hugging Face key names
     private readonly Linear gate_proj;

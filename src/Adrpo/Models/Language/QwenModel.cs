@@ -11,7 +11,7 @@ namespace Adrpo.Models.Language;
 /// (<c>layers</c>) and the final RMSNorm (<c>norm</c>). Attention is causal and honours a [batch, tokens] padding
 /// mask, so left-padded batches give each row the same result as running it alone.
 /// </summary>
-public sealed class QwenModel : nn.Module
+internal sealed class QwenModel : nn.Module
 {
 #pragma warning disable IDE1006, SA1300 // Hugging Face key names
     private readonly Embedding embed_tokens;

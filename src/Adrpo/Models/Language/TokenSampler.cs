@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Adrpo.Models.Language;
 
 /// <summary>Picks next tokens from logits: greedy, or temperature / top-k / top-p sampling with a seeded generator.</summary>
-public static class TokenSampler
+internal static class TokenSampler
 {
     /// <summary>Chooses one token per row.</summary>
     /// <param name="logits">[batch, vocab] next-token logits.</param>

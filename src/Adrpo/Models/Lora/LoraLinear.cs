@@ -11,7 +11,7 @@ namespace Adrpo.Models.Lora;
 /// exactly the base model, which is how ADRPO obtains the reference velocity v_ref without a second copy.
 /// Field names follow PEFT's keys (<c>base_layer</c>, <c>lora_A</c>, <c>lora_B</c>).
 /// </summary>
-public sealed class LoraLinear : nn.Module<Tensor, Tensor>
+internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006, SA1300 // Hugging Face / PEFT key names
     private readonly Linear base_layer;

@@ -9,7 +9,7 @@ namespace Adrpo.Models.Transformer;
 /// normalisation computed in float32 whatever the input dtype. The field is named like the Hugging Face key
 /// (<c>weight</c>), so checkpoints load by name.
 /// </summary>
-public sealed class RmsNorm : nn.Module<Tensor, Tensor>
+internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // Hugging Face key name
     private readonly Parameter weight;

@@ -6,7 +6,7 @@ namespace Adrpo.Models.Transformer;
 /// Rotary position embedding in the Hugging Face "rotate half" layout used by Qwen2/Qwen3: the head dimension is
 /// split into two halves that form the (x, y) pairs rotated by <c>position * theta^(-2i/d)</c>.
 /// </summary>
-public sealed class RotaryEmbedding
+internal sealed class RotaryEmbedding
 {
     private readonly double[] _inverseFrequencies;
 

@@ -17,7 +17,7 @@ namespace Adrpo.Text.Tokenization;
 /// adjacent pair is merged, repeatedly. Ties are broken by the ordinal order of the pair, so a corpus always gives the
 /// same merges.
 /// </remarks>
-public static class ByteLevelBpeTrainer
+internal static class ByteLevelBpeTrainer
 {
     /// <summary>Qwen2/Qwen3's split regex, as it appears in their <c>tokenizer.json</c>.</summary>
     public const string QwenPattern = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
