@@ -75,6 +75,16 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
 
     public FlowMatchingTrainingState State { get; }
 
+    /// <summary>Frees the prompt embeddings, DPO's reference pairs and the random stream; the generator belongs to the caller.</summary>
+    public void Dispose()
+    {
+        _conditions.Dispose();
+        _dpoPairs?.Win.Dispose();
+        _dpoPairs?.Lose.Dispose();
+        _dpoPairs?.Conditions.Dispose();
+        State.Random.Dispose();
+    }
+
     public int Iteration => State.Iteration;
 
     public IReadOnlyList<FlowMatchingIterationMetrics> Metrics => State.Metrics;
@@ -295,9 +305,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
 
     private void SetLearningRate()
     {
-        double rate = _options.WarmupIterations > 0
-            ? _options.LearningRate * Math.Min(1.0, (State.Iteration + 1.0) / _options.WarmupIterations)
-            : _options.LearningRate;
+        double rate = LearningRates.At(_options.LearningRate, State.Iteration, _options.Iterations, _options.WarmupIterations, _options.Schedule);
         foreach (var group in _optimizer.ParamGroups)
         {
             group.LearningRate = rate;

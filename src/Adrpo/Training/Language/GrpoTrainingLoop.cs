@@ -48,7 +48,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         _reference = FrozenCopy(_model, _device.Device);
         State = new GrpoTrainingState(seed);
         _generator = new QwenGenerator(_model, (ulong)(uint)seed + 1);
-        _coefficient = options.Adaptive
+        _coefficient = options.Method == GrpoMethod.Adrpo
             ? new AdaptiveDivergenceCoefficient(options.Beta0, options.MinAdvantage, options.MaxAdvantage)
             : new FixedDivergenceCoefficient(options.Beta0);
         _optimizer = optim.AdamW(_model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
@@ -66,7 +66,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     {
         var watch = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
-        int g = _options.GroupSize;
+        int g = _options.SamplesPerPrompt;
         long[] chosen = randint(0, _prompts.Count, new long[] { _options.PromptsPerIteration }, generator: State.Random).data<long>().ToArray();
         var rowPrompts = chosen.SelectMany(i => Enumerable.Repeat(_prompts[(int)i], g)).ToList();
         var (promptIds, promptMask) = _encoder.Encode(rowPrompts);
@@ -114,7 +114,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         using (no_grad())
         {
             referenceLogProbs = CompletionLogProbs(_reference, ids, attention, promptLength, completionLength).logp;
-            oldLogProbs = _options.UpdatesPerBatch > 1 ? CompletionLogProbs(_model, ids, attention, promptLength, completionLength).logp : null!;
+            oldLogProbs = _options.UpdatesPerIteration > 1 ? CompletionLogProbs(_model, ids, attention, promptLength, completionLength).logp : null!;
         }
 
         _model.train();
@@ -122,7 +122,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         GrpoLossOutput? last = null;
         double entropy = 0;
         int skipped = 0;
-        for (int update = 0; update < _options.UpdatesPerBatch; update++)
+        for (int update = 0; update < _options.UpdatesPerIteration; update++)
         {
             cancellation.ThrowIfCancellationRequested();
             using var step = NewDisposeScope();
@@ -134,7 +134,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
                 Aggregation = _options.LossAggregation,
                 MaxCompletionLength = _options.MaxNewTokens,
             };
-            var output = GrpoLoss.Compute(logp, _options.UpdatesPerBatch > 1 ? oldLogProbs : null, referenceLogProbs, advantages, beta, lossMask, settings);
+            var output = GrpoLoss.Compute(logp, _options.UpdatesPerIteration > 1 ? oldLogProbs : null, referenceLogProbs, advantages, beta, lossMask, settings);
             if (!_guard.Step(output.Loss, State.Iteration + 1))
             {
                 skipped++;
@@ -234,11 +234,13 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     private IEnumerable<(string Key, string Value)> Fingerprint()
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
-        yield return ("Adaptive", _options.Adaptive.ToString());
+        // The keys keep the option names of before the rename (Adaptive, GroupSize, UpdatesPerBatch) so that
+        // checkpoints written then still resume.
+        yield return ("Adaptive", (_options.Method == GrpoMethod.Adrpo).ToString());
         yield return ("Seed", State.Seed.ToString(invariant));
-        yield return ("GroupSize", _options.GroupSize.ToString(invariant));
+        yield return ("GroupSize", _options.SamplesPerPrompt.ToString(invariant));
         yield return ("PromptsPerIteration", _options.PromptsPerIteration.ToString(invariant));
-        yield return ("UpdatesPerBatch", _options.UpdatesPerBatch.ToString(invariant));
+        yield return ("UpdatesPerBatch", _options.UpdatesPerIteration.ToString(invariant));
         yield return ("Prompts", PromptFingerprint.Of(_prompts));
     }
 
