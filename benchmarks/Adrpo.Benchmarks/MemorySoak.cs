@@ -95,7 +95,7 @@ internal static class MemorySoak
             UseChatTemplate = false,
             RewardModels = { Fixtures.LetterReward(context) },
             Iterations = WarmUp + steps,
-            GroupSize = 8,
+            SamplesPerPrompt = 8,
             PromptsPerIteration = 2,
             MaxNewTokens = 8,
             MaxPromptTokens = 32,

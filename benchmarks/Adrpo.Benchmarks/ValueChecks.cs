@@ -77,7 +77,7 @@ internal static class ValueChecks
             UseChatTemplate = false,
             RewardModels = { Fixtures.LetterReward(context) },
             Iterations = side.Iterations,
-            GroupSize = smoke ? 2 : 8,
+            SamplesPerPrompt = smoke ? 2 : 8,
             PromptsPerIteration = 2,
             MaxNewTokens = smoke ? 4 : 32,
             MaxPromptTokens = 32,

@@ -21,9 +21,9 @@ var trainer = mlContext.FineTuning().AdrpoGrpo(new AdrpoGrpoTrainer.Options
     Model = EmbeddedTinyLanguage.LoadModel(),
     Tokenizer = EmbeddedTinyLanguage.LoadTokenizer(),
     RewardModels = { learned, concise },
-    Adaptive = true,                                              // false: GRPO with a fixed beta = Beta0 (0.04)
+    Method = GrpoMethod.Adrpo,                                    // GrpoMethod.Grpo: GRPO with a fixed beta = Beta0 (0.04)
     Iterations = iterations,
-    GroupSize = 8,                                                // completions per prompt
+    SamplesPerPrompt = 8,                                         // completions per prompt
     PromptsPerIteration = 4,
     MaxPromptTokens = 64,
     MaxNewTokens = 32,

@@ -47,7 +47,7 @@ public sealed partial class PackageReadmeTests
     {
         // The check above must be able to fail: one changed number in an otherwise equal program is a difference.
         string sample = File.ReadAllText(Path.Combine(RepoPaths.Root, LanguageModelProgram));
-        string readme = $"<!-- program: {LanguageModelProgram} -->\n```csharp\n{sample.Replace("GroupSize = 8", "GroupSize = 4", StringComparison.Ordinal)}\n```\n";
+        string readme = $"<!-- program: {LanguageModelProgram} -->\n```csharp\n{sample.Replace("SamplesPerPrompt = 8", "SamplesPerPrompt = 4", StringComparison.Ordinal)}\n```\n";
         var (_, code) = Programs(readme).Single();
         Assert.AreNotEqual(Normalize(sample), Normalize(code));
         Assert.AreEqual(Normalize(sample), Normalize("  " + sample.Replace("\n", "\r\n  ", StringComparison.Ordinal) + "\n\n"), "whitespace alone is not a difference");

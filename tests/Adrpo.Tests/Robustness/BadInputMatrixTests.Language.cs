@@ -36,7 +36,7 @@ public sealed partial class BadInputMatrixTests
         Tokenizer = LanguageTokenizer(),
         RewardModels = { reward ?? new RewardModel(RewardMappings.Length(ml), name: "length") },
         Iterations = 1,
-        GroupSize = 2,
+        SamplesPerPrompt = 2,
         PromptsPerIteration = 1,
         MaxNewTokens = 2,
         MaxPromptTokens = 32,
@@ -120,9 +120,9 @@ public sealed partial class BadInputMatrixTests
     {
         var ml = new MLContext(seed: 1);
         var options = LanguageOptions(ml);
-        options.GroupSize = -4;
+        options.SamplesPerPrompt = -4;
         Expect<ArgumentOutOfRangeException>("grpo-group-negative", () => FitLanguage(ml, options),
-            "Option GroupSize is -4", "at least 2 completions per prompt");
+            "Option SamplesPerPrompt is -4", "at least 2 completions per prompt");
     }
 
     [TestMethod]
@@ -130,7 +130,7 @@ public sealed partial class BadInputMatrixTests
     {
         var ml = new MLContext(seed: 1);
         var options = LanguageOptions(ml);
-        options.Adaptive = false;
+        options.Method = GrpoMethod.Grpo;
         options.Beta0 = -0.1;
         Expect<ArgumentOutOfRangeException>("grpo-beta0-negative", () => FitLanguage(ml, options),
             "Option Beta0 is -0.1", "expected zero or positive");

@@ -22,7 +22,7 @@ public sealed class OrderedProgressTests
             Tokenizer = AdrpoGrpoTrainerTests.Tokenizer(),
             RewardModels = { AdrpoGrpoTrainerTests.LetterReward(context) },
             Iterations = 4,
-            GroupSize = 2,
+            SamplesPerPrompt = 2,
             PromptsPerIteration = 1,
             MaxNewTokens = 2,
             MaxPromptTokens = 32,

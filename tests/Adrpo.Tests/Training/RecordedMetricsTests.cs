@@ -65,7 +65,7 @@ public sealed class RecordedMetricsTests
             var metrics = new List<GrpoIterationMetrics>();
             var options = AdrpoGrpoTrainerTestsAccess.Options(context, null, adaptive);
             options.Iterations = 3;
-            options.UpdatesPerBatch = updates;
+            options.UpdatesPerIteration = updates;
             options.LossAggregation = aggregation;
             options.WarmupIterations = 2;
             options.Schedule = LearningRateSchedule.Cosine;

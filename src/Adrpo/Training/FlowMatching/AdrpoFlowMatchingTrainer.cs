@@ -2,7 +2,6 @@ using Adrpo.Generation;
 using Adrpo.Models;
 using Adrpo.Native;
 using Adrpo.Rewards;
-using Adrpo.Training.Checkpoints;
 using Microsoft.Data.Analysis;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -32,45 +31,28 @@ public sealed partial class AdrpoFlowMatchingTrainer : IEstimator<FlowMatchingGe
         _host = ((IHostEnvironment)context).Register(nameof(AdrpoFlowMatchingTrainer));
     }
 
-    /// <summary>Metrics of the last <see cref="Fit"/>, one row per iteration (also written to <see cref="Options.MetricsCsvPath"/>).</summary>
+    /// <summary>Metrics of the last <see cref="Fit"/>, one row per iteration (also written to <see cref="FineTuningOptions{TMetrics}.MetricsCsvPath"/>).</summary>
     public DataFrame? Metrics { get; private set; }
 
     /// <summary>Fine-tunes the generator on the prompts of <paramref name="input"/>.</summary>
     public FlowMatchingGeneratorTransformer Fit(IDataView input)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        using var threads = ComputeThreadScope.Enter(_options.ComputeThreads);   // put back when Fit returns or throws
-        var prompts = PromptReader.ReadDistinct(input, _options.PromptColumnName);
-        var sampleColumn = RewardSampleColumn.Vector(_options.OutputColumnName, _options.Generator!.SampleShape.Select(d => (int)d).ToArray());
-        var rewards = new RewardScorer(_context, _options.RewardModels, sampleColumn, _options.PromptColumnName);
-        rewards.ValidateSchema();
-
-        int seed = _options.Seed ?? _host.Rand.Next();
-        using var channel = _host.Start("Fit");
-        using var progress = new OrderedProgress<FlowMatchingIterationMetrics>(_options.Progress, message => channel.Warning(MessageSensitivity.None, message));
-        Log(channel, $"ADRPO flow matching: {_options.Method}, {prompts.Count} prompts, {_options.Iterations} iterations x {_options.PromptsPerIteration} prompts x {_options.SamplesPerPrompt} samples, seed {seed}.");
-
-        var device = TrainingDevice.Select(_context);   // the one choice of device for the run and the returned transformer
-        var loop = new FlowMatchingTrainingLoop(_options, prompts, rewards, seed, device, message => channel.Warning(MessageSensitivity.None, message));
-        CheckpointedTraining.Run(
-            loop,
-            _options.Iterations,
-            new CheckpointSettings(_options.CheckpointPath, _options.CheckpointInterval, _options.ResumeFromCheckpoint),
-            _options.CancellationToken,
-            message => Log(channel, message),
-            metrics =>
+        var (transformer, metrics) = FineTuningRun.Fit(
+            _context,
+            _host,
+            input,
+            _options,
+            RewardSampleColumn.Vector(_options.OutputColumnName, _options.Generator!.SampleShape.Select(d => (int)d).ToArray()),
+            (prompts, seed) => $"ADRPO flow matching: {_options.Method}, {prompts.Count} prompts, {_options.Iterations} iterations x {_options.PromptsPerIteration} prompts x {_options.SamplesPerPrompt} samples, seed {seed}.",
+            m => $"iteration {m.Iteration}/{_options.Iterations}: reward {m.RewardMean:F4} (+-{m.RewardStd:F4}), beta {m.BetaMean:F3} [{m.BetaMin:F3}, {m.BetaMax:F3}], W2 {m.W2:F5}, diversity {m.Diversity:F3}, loss {m.Loss:F5}{(m.SkippedSteps > 0 ? $", {m.SkippedSteps} non-finite step(s) skipped" : string.Empty)}",
+            run => new FlowMatchingTrainingLoop(_options, run.Prompts, run.Rewards, run.Seed, run.Device, run.Warn),
+            (seed, device) =>
             {
-                Log(channel, $"iteration {metrics.Iteration}/{_options.Iterations}: reward {metrics.RewardMean:F4} (+-{metrics.RewardStd:F4}), beta {metrics.BetaMean:F3} [{metrics.BetaMin:F3}, {metrics.BetaMax:F3}], W2 {metrics.W2:F5}, diversity {metrics.Diversity:F3}, loss {metrics.Loss:F5}{(metrics.SkippedSteps > 0 ? $", {metrics.SkippedSteps} non-finite step(s) skipped" : string.Empty)}");
-                progress.Report(metrics);
-                if (_options.MetricsCsvPath is not null)
-                {
-                    MetricsTable.WriteCsv(MetricsTable.ToDataFrame(loop.Metrics), _options.MetricsCsvPath);
-                }
+                _options.Generator.SetTraining(false);
+                return new FlowMatchingGeneratorTransformer(_options.Generator, _options.TextEncoder!, GenerationSettings.From(_options, seed), device.Device);
             });
-
-        Metrics = MetricsTable.ToDataFrame(loop.Metrics);
-        _options.Generator.SetTraining(false);
-        return new FlowMatchingGeneratorTransformer(_options.Generator, _options.TextEncoder!, GenerationSettings.From(_options, seed), device.Device);
+        Metrics = metrics;
+        return transformer;
     }
 
     /// <summary>The input schema plus the generated sample column (a Single vector).</summary>
@@ -96,7 +78,4 @@ public sealed partial class AdrpoFlowMatchingTrainer : IEstimator<FlowMatchingGe
 
         return new SchemaShape(inputSchema.Where(c => added.All(a => a.Name != c.Name)).Concat(added));
     }
-
-    private static void Log(IChannel channel, string message) =>
-        channel.Info(MessageSensitivity.None, message);
 }

@@ -75,6 +75,16 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
 
     public FlowMatchingTrainingState State { get; }
 
+    /// <summary>Frees the prompt embeddings, DPO's reference pairs and the random stream; the generator belongs to the caller.</summary>
+    public void Dispose()
+    {
+        _conditions.Dispose();
+        _dpoPairs?.Win.Dispose();
+        _dpoPairs?.Lose.Dispose();
+        _dpoPairs?.Conditions.Dispose();
+        State.Random.Dispose();
+    }
+
     public int Iteration => State.Iteration;
 
     public IReadOnlyList<FlowMatchingIterationMetrics> Metrics => State.Metrics;
@@ -83,13 +93,17 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
     {
         var watch = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
+        // The data flow of one iteration (Algorithm 1), top to bottom here and in OnlineStep just below:
+        // prompt -> samples x1 -> rewards -> clipped group advantages -> coefficients beta_i -> ADRPO loss (eq. 6) -> AdamW step.
+
+        // 1. Prompts c ~ uniform p(c) (line 3), each repeated G = SamplesPerPrompt times (one group each).
         int g = _options.SamplesPerPrompt;
         var chosen = randint(0, _prompts.Count, new long[] { _options.PromptsPerIteration }, generator: State.Random);
         var promptIndex = chosen.repeat_interleave(g);                                             // [N]
         var conditions = _conditions.index_select(0, _device.ToDevice(promptIndex));                    // [N, D]
         long[] indices = promptIndex.data<long>().ToArray();
 
-        // Online samples from the current policy (Algorithm 1, line 4) and their rewards (line 6).
+        // 2. Samples x1 from the current policy by solving its ODE (online, line 4); 3. their rewards r(x1, c) (line 6).
         _model.SetTraining(false);
         var x1 = _sampler.Sample(conditions, State.Random);                                        // [N, C, H, W]
         var batch = _rewards.Score(indices.Select(i => _prompts[(int)i]).ToList(), SampleRows.Of(x1));
@@ -102,13 +116,15 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         var rewards = tensor(batch.Total.Select(r => float.IsFinite(r) ? r : 0f).ToArray());
         var keep = valid.nonzero().squeeze(1);
 
-        // Group baseline and clipping (lines 11-13), per-sample coefficient (line 14).
+        // 4. Advantages A = r - mean of the group, clipped to [Amin, Amax] (lines 11-13);
+        // 5. coefficients beta_i = beta0 - A_i (eq. 4, line 14), ORW's fixed alpha, or 0.
         var groups = arange(_options.PromptsPerIteration).repeat_interleave(g).index_select(0, keep);   // slot of each kept sample
         var advantages = GroupAdvantages.Clip(
             GroupAdvantages.Compute(rewards.index_select(0, keep), groups, _options.AdvantageScaling, GroupAdvantages.DefaultScalingEpsilon, checkValues: false),
             _options.MinAdvantage, _options.MaxAdvantage);
         var beta = _coefficient.Compute(advantages);
 
+        // 6.-7. Loss and step, UpdatesPerIteration times, each with fresh x0 and t (OnlineStep below; DPO: DpoStep).
         _model.SetTraining(true);
         _skippedThisIteration = 0;
         FlowMatchingStepResult step = default;
@@ -121,6 +137,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
                 : OnlineStep(x1.index_select(0, _device.ToDevice(keep)), conditions.index_select(0, _device.ToDevice(keep)), rewards.index_select(0, keep), advantages, beta, g, groups);
         }
 
+        // 8. Metrics of the iteration.
         State.Iteration++;
         var metrics = new FlowMatchingIterationMetrics
         {
@@ -148,6 +165,8 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         return metrics;
     }
 
+    // 6. The conditional flow-matching path x_t = (1 - t) x0 + t x1 and its target velocity u = x1 - x0 (lines 7-9);
+    // 7. the method's loss (ADRPO, eq. 6: A_i * ||v - u||^2 + beta_i * ||v - v_ref||^2) and one guarded AdamW step.
     private FlowMatchingStepResult OnlineStep(Tensor x1, Tensor conditions, Tensor rewards, Tensor advantages, Tensor beta, int groupSize, Tensor groups)
     {
         using var scope = NewDisposeScope();
@@ -295,9 +314,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
 
     private void SetLearningRate()
     {
-        double rate = _options.WarmupIterations > 0
-            ? _options.LearningRate * Math.Min(1.0, (State.Iteration + 1.0) / _options.WarmupIterations)
-            : _options.LearningRate;
+        double rate = LearningRates.At(_options.LearningRate, State.Iteration, _options.Iterations, _options.WarmupIterations, _options.Schedule);
         foreach (var group in _optimizer.ParamGroups)
         {
             group.LearningRate = rate;

@@ -1,7 +1,6 @@
 using Adrpo.Generation;
 using Adrpo.Native;
 using Adrpo.Rewards;
-using Adrpo.Training.Checkpoints;
 using Microsoft.Data.Analysis;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -10,7 +9,7 @@ using Microsoft.ML.Runtime;
 namespace Adrpo.Training.Language;
 
 /// <summary>
-/// ADRPO-GRPO (eq. 7) — or GRPO with a fixed KL coefficient (eq. 3) when <see cref="Options.Adaptive"/> is false —
+/// ADRPO-GRPO (eq. 7) — or GRPO with a fixed KL coefficient (eq. 3) when <see cref="Options.Method"/> is <see cref="GrpoMethod.Grpo"/> —
 /// for causal language models as an ML.NET estimator: <c>Fit</c> reads the prompts of its input, fine-tunes
 /// <see cref="Options.Model"/> against the reward models and returns a <see cref="CausalLanguageModelTransformer"/>
 /// that adds a completion column.
@@ -37,37 +36,22 @@ public sealed partial class AdrpoGrpoTrainer : IEstimator<CausalLanguageModelTra
     /// <summary>Fine-tunes the model on the prompts of <paramref name="input"/>.</summary>
     public CausalLanguageModelTransformer Fit(IDataView input)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        using var threads = ComputeThreadScope.Enter(_options.ComputeThreads);   // put back when Fit returns or throws
-        var prompts = PromptReader.ReadDistinct(input, _options.PromptColumnName);
-        var rewards = new RewardScorer(_context, _options.RewardModels, RewardSampleColumn.Text(_options.OutputColumnName), _options.PromptColumnName);
-        rewards.ValidateSchema();
-        int seed = _options.Seed ?? _host.Rand.Next();
-        using var channel = _host.Start("Fit");
-        using var progress = new OrderedProgress<GrpoIterationMetrics>(_options.Progress, message => channel.Warning(MessageSensitivity.None, message));
-        channel.Info(MessageSensitivity.None, $"{(_options.Adaptive ? "ADRPO-GRPO" : "GRPO")}: {prompts.Count} prompts, {_options.Iterations} iterations x {_options.PromptsPerIteration} prompts x {_options.GroupSize} completions, seed {seed}.");
-
-        var device = TrainingDevice.Select(_context);   // the one choice of device for the run and the returned transformer
-        using var loop = new GrpoTrainingLoop(_options, prompts, rewards, seed, device, message => channel.Warning(MessageSensitivity.None, message));
-        CheckpointedTraining.Run(
-            loop,
-            _options.Iterations,
-            new CheckpointSettings(_options.CheckpointPath, _options.CheckpointInterval, _options.ResumeFromCheckpoint),
-            _options.CancellationToken,
-            message => channel.Info(MessageSensitivity.None, message),
-            m =>
+        var (transformer, metrics) = FineTuningRun.Fit(
+            _context,
+            _host,
+            input,
+            _options,
+            RewardSampleColumn.Text(_options.OutputColumnName),
+            (prompts, seed) => $"{(_options.Method == GrpoMethod.Adrpo ? "ADRPO-GRPO" : "GRPO")}: {prompts.Count} prompts, {_options.Iterations} iterations x {_options.PromptsPerIteration} prompts x {_options.SamplesPerPrompt} completions, seed {seed}.",
+            m => $"iteration {m.Iteration}/{_options.Iterations}: reward {m.RewardMean:F4} (+-{m.RewardStd:F4}), KL {m.Kl:F5}, beta {m.BetaMean:F4} [{m.BetaMin:F4}, {m.BetaMax:F4}], entropy {m.Entropy:F3}, length {m.CompletionLength:F1}, {m.TokensPerSecond:F0} tokens/s{(m.SkippedSteps > 0 ? $", {m.SkippedSteps} non-finite step(s) skipped" : string.Empty)}",
+            run => new GrpoTrainingLoop(_options, run.Prompts, run.Rewards, run.Seed, run.Device, run.Warn),
+            (seed, device) =>
             {
-                channel.Info(MessageSensitivity.None, $"iteration {m.Iteration}/{_options.Iterations}: reward {m.RewardMean:F4} (+-{m.RewardStd:F4}), KL {m.Kl:F5}, beta {m.BetaMean:F4} [{m.BetaMin:F4}, {m.BetaMax:F4}], entropy {m.Entropy:F3}, length {m.CompletionLength:F1}, {m.TokensPerSecond:F0} tokens/s{(m.SkippedSteps > 0 ? $", {m.SkippedSteps} non-finite step(s) skipped" : string.Empty)}");
-                progress.Report(m);
-                if (_options.MetricsCsvPath is not null)
-                {
-                    MetricsTable.WriteCsv(MetricsTable.ToDataFrame(loop.Metrics), _options.MetricsCsvPath);
-                }
+                _options.Model!.eval();
+                return new CausalLanguageModelTransformer(_options.Model, _options.Tokenizer!, LanguageGenerationSettings.From(_options, seed), device.Device);
             });
-
-        Metrics = MetricsTable.ToDataFrame(loop.Metrics);
-        _options.Model!.eval();
-        return new CausalLanguageModelTransformer(_options.Model, _options.Tokenizer!, LanguageGenerationSettings.From(_options, seed), device.Device);
+        Metrics = metrics;
+        return transformer;
     }
 
     /// <summary>The input schema plus the completion column (String).</summary>

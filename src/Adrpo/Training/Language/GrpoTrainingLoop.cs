@@ -48,7 +48,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         _reference = FrozenCopy(_model, _device.Device);
         State = new GrpoTrainingState(seed);
         _generator = new QwenGenerator(_model, (ulong)(uint)seed + 1);
-        _coefficient = options.Adaptive
+        _coefficient = options.Method == GrpoMethod.Adrpo
             ? new AdaptiveDivergenceCoefficient(options.Beta0, options.MinAdvantage, options.MaxAdvantage)
             : new FixedDivergenceCoefficient(options.Beta0);
         _optimizer = optim.AdamW(_model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
@@ -66,14 +66,18 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     {
         var watch = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
-        int g = _options.GroupSize;
+        // The data flow of one iteration, top to bottom:
+        // prompt -> G completions -> rewards -> group advantages -> coefficients beta_i -> GRPO loss -> AdamW step.
+
+        // 1. Prompts: PromptsPerIteration drawn uniformly, each repeated G = SamplesPerPrompt times (one group each).
+        int g = _options.SamplesPerPrompt;
         long[] chosen = randint(0, _prompts.Count, new long[] { _options.PromptsPerIteration }, generator: State.Random).data<long>().ToArray();
         var rowPrompts = chosen.SelectMany(i => Enumerable.Repeat(_prompts[(int)i], g)).ToList();
         var (promptIds, promptMask) = _encoder.Encode(rowPrompts);
         promptIds = _device.ToDevice(promptIds);
         promptMask = _device.ToDevice(promptMask);
 
-        // Sampling: no autograd, KV cache, the run's own seeded generator.
+        // 2. Samples: G completions o_i ~ pi_theta(. | q) per prompt. No autograd, KV cache, the run's own seeded generator.
         _model.eval();
         var sampling = Stopwatch.StartNew();
         // Values unchecked (no device syncs): the prompts were encoded by the tokenizer that Options.Validate checked
@@ -90,6 +94,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         double samplingSeconds = sampling.Elapsed.TotalSeconds;
         var completionMask = generated.CompletionMask.to_type(ScalarType.Float32);               // [B, L]
         string[] completions = _encoder.DecodeCompletions(generated.Tokens, generated.CompletionMask);
+        // 3. Rewards r_i: the weighted reward models on (prompt, completion); invalid rows are left out of everything below.
         var batch = _rewards.Score(rowPrompts, completions);
         batch.RequireSomeValid(State.Iteration + 1);
         if (batch.DescribeExcluded($"Iteration {State.Iteration + 1}") is string excluded)
@@ -100,13 +105,17 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         var valid = tensor(batch.Valid, device: _device.Device);
         var keep = valid.nonzero().squeeze(1);
 
+        // 4. Advantages A_i = (r_i - mean of the group) / (std of the group) (GRPO, eq. 2; scaling per Options.AdvantageScaling).
         var rewards = tensor(batch.Total.Select(r => float.IsFinite(r) ? r : 0f).ToArray(), device: _device.Device);
         var groups = arange(_options.PromptsPerIteration, device: _device.Device).repeat_interleave(g);
         var advantages = zeros(rowPrompts.Count, device: _device.Device);
         advantages.index_copy_(0, keep, GroupAdvantages.Compute(rewards.index_select(0, keep), groups.index_select(0, keep), _options.AdvantageScaling, GroupAdvantages.DefaultScalingEpsilon, checkValues: false));
-        var beta = _coefficient.Compute(advantages);                                                   // eq. 4 / fixed
+        // 5. Coefficients: ADRPO beta_i = beta0 - clip(A_i, Amin, Amax) (eq. 7), or GRPO's fixed beta = beta0 (eq. 3).
+        var beta = _coefficient.Compute(advantages);                                                   // eq. 7 / fixed
         var lossMask = completionMask * valid.to_type(ScalarType.Float32).unsqueeze(1);              // invalid rows excluded
 
+        // 6. Loss inputs: log-probabilities of the frozen reference (the KL term's pi_ref) and, for mu > 1, of the
+        //    sampling policy (the ratio's pi_old).
         var ids = cat(new[] { promptIds, generated.Tokens }, 1);                                       // [B, S + L]
         var attention = cat(new[] { promptMask, generated.CompletionMask.to_type(ScalarType.Int64) }, 1);
         long promptLength = promptIds.shape[1], completionLength = generated.Tokens.shape[1];
@@ -114,15 +123,17 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         using (no_grad())
         {
             referenceLogProbs = CompletionLogProbs(_reference, ids, attention, promptLength, completionLength).logp;
-            oldLogProbs = _options.UpdatesPerBatch > 1 ? CompletionLogProbs(_model, ids, attention, promptLength, completionLength).logp : null!;
+            oldLogProbs = _options.UpdatesPerIteration > 1 ? CompletionLogProbs(_model, ids, attention, promptLength, completionLength).logp : null!;
         }
 
+        // 7. Loss and step, mu = UpdatesPerIteration times: clipped-ratio policy term minus beta_i * KL(pi_theta || pi_ref)
+        //    per completion (eq. 3 / 7), then AdamW, skipped when the loss or gradient is not finite.
         _model.train();
         SetLearningRate();
         GrpoLossOutput? last = null;
         double entropy = 0;
         int skipped = 0;
-        for (int update = 0; update < _options.UpdatesPerBatch; update++)
+        for (int update = 0; update < _options.UpdatesPerIteration; update++)
         {
             cancellation.ThrowIfCancellationRequested();
             using var step = NewDisposeScope();
@@ -134,7 +145,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
                 Aggregation = _options.LossAggregation,
                 MaxCompletionLength = _options.MaxNewTokens,
             };
-            var output = GrpoLoss.Compute(logp, _options.UpdatesPerBatch > 1 ? oldLogProbs : null, referenceLogProbs, advantages, beta, lossMask, settings);
+            var output = GrpoLoss.Compute(logp, _options.UpdatesPerIteration > 1 ? oldLogProbs : null, referenceLogProbs, advantages, beta, lossMask, settings);
             if (!_guard.Step(output.Loss, State.Iteration + 1))
             {
                 skipped++;
@@ -150,6 +161,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
             last = new GrpoLossOutput(output.Loss.detach().MoveToOuterDisposeScope(), output.PolicyLoss.MoveToOuterDisposeScope(), output.KlPenalty.MoveToOuterDisposeScope(), output.MeanKl.MoveToOuterDisposeScope(), output.ClipRatio.MoveToOuterDisposeScope());
         }
 
+        // 8. Metrics of the iteration.
         State.Iteration++;
         var keptRewards = rewards.index_select(0, keep);
         var metrics = new GrpoIterationMetrics
@@ -234,11 +246,13 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     private IEnumerable<(string Key, string Value)> Fingerprint()
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
-        yield return ("Adaptive", _options.Adaptive.ToString());
+        // The keys keep the option names of before the rename (Adaptive, GroupSize, UpdatesPerBatch) so that
+        // checkpoints written then still resume.
+        yield return ("Adaptive", (_options.Method == GrpoMethod.Adrpo).ToString());
         yield return ("Seed", State.Seed.ToString(invariant));
-        yield return ("GroupSize", _options.GroupSize.ToString(invariant));
+        yield return ("GroupSize", _options.SamplesPerPrompt.ToString(invariant));
         yield return ("PromptsPerIteration", _options.PromptsPerIteration.ToString(invariant));
-        yield return ("UpdatesPerBatch", _options.UpdatesPerBatch.ToString(invariant));
+        yield return ("UpdatesPerBatch", _options.UpdatesPerIteration.ToString(invariant));
         yield return ("Prompts", PromptFingerprint.Of(_prompts));
     }
 

@@ -102,7 +102,7 @@ public sealed class AdrpoGrpoTrainerOptionsTests
         Tokenizer = AdrpoGrpoTrainerTests.Tokenizer(),
         RewardModels = { AdrpoGrpoTrainerTests.LetterReward(context) },
         Iterations = 2,
-        GroupSize = 2,
+        SamplesPerPrompt = 2,
         PromptsPerIteration = 2,
         MaxNewTokens = 4,
         MaxPromptTokens = 32,

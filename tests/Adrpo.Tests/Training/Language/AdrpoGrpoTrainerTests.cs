@@ -51,9 +51,9 @@ public sealed class AdrpoGrpoTrainerTests
         Model = TinyModel(),
         Tokenizer = Tokenizer(),
         RewardModels = { LetterReward(context) },
-        Adaptive = adaptive,
+        Method = adaptive ? GrpoMethod.Adrpo : GrpoMethod.Grpo,
         Iterations = iterations,
-        GroupSize = 8,
+        SamplesPerPrompt = 8,
         PromptsPerIteration = 2,
         MaxNewTokens = 6,
         MaxPromptTokens = 32,
@@ -156,8 +156,8 @@ public sealed class AdrpoGrpoTrainerTests
     {
         var context = new MLContext(seed: 1);
         var options = Options(context, true, 2);
-        options.GroupSize = 1;
-        Assert.AreEqual("GroupSize", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => context.FineTuning().AdrpoGrpo(options)).ParamName);
+        options.SamplesPerPrompt = 1;
+        Assert.AreEqual("SamplesPerPrompt", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => context.FineTuning().AdrpoGrpo(options)).ParamName);
         options = Options(context, true, 2);
         options.Beta0 = 0.01;
         Assert.AreEqual("Beta0", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => context.FineTuning().AdrpoGrpo(options)).ParamName);
