@@ -108,7 +108,7 @@ internal static partial class Program
         var profile = ReproductionProfile.Named(args[1]);
         var run = new RunSpec(args[2], args[3], int.Parse(args[4], CultureInfo.InvariantCulture));
         TorchSharp.torch.set_num_threads(1);   // two workers on two cores: one thread each, no oversubscription
-        Nnpack.Disable();
+        TorchSharpNatives.DisableNnpack();
         var points = run.Task switch
         {
             RunSpec.FlowTask => FlowMatchingStudyRun.Run(profile, run),

@@ -63,7 +63,7 @@ Directory.CreateDirectory(output);
 // The reward models and ResNet-18 run outside Fit, so the process-wide count is set here too.
 int computeThreads = ComputeThreadsOption > 0 ? ComputeThreadsOption : Math.Max(1, Environment.ProcessorCount / 2);
 TorchSharp.torch.set_num_threads(computeThreads);
-Nnpack.Disable();   // without NNPACK support in the CPU, libtorch warns on every convolution of the reward CNN
+TorchSharpNatives.DisableNnpack();   // without NNPACK support in the CPU, libtorch warns on every convolution of the reward CNN
 var clock = Stopwatch.StartNew();
 var files = new List<string>();
 string OutputFile(string name)

@@ -10,7 +10,7 @@ namespace Adrpo.Native;
 /// The switch is process-wide; call it once, before the first convolution (e.g. before scoring with
 /// <c>EmbeddedMiniDrawBench.LoadMatchScorer</c>).
 /// </summary>
-public static class Nnpack
+internal static class Nnpack
 {
     /// <summary>Best effort: does nothing where the libtorch symbols cannot be found (e.g. Windows' C++ name mangling).</summary>
     public static void Disable()

@@ -38,10 +38,21 @@ public static class TorchSharpNatives
     /// Idempotent: later calls return the first call's report. Call it before the first TorchSharp call; once
     /// TorchSharp has failed to load, the process must be restarted.
     /// </summary>
-    /// <returns>What was found and done.</returns>
+    /// <returns>What was found and done, one line per native file.</returns>
     /// <exception cref="InvalidOperationException">A native library could not be loaded; the message holds the
     /// loader's reason and the file.</exception>
-    public static TorchSharpNativeReport EnsureLoadable()
+    public static string EnsureLoadable() => EnsureLoadableReport().ToString();
+
+    /// <summary>
+    /// Turns libtorch's NNPACK convolution path off, which TorchSharp 0.107 does not expose. On CPUs NNPACK does not
+    /// support, libtorch otherwise logs "Could not initialize NNPACK! Reason: Unsupported hardware." for every
+    /// convolution. Results do not change. Process-wide; call it once, before the first convolution. Best effort: it
+    /// does nothing where the libtorch symbols cannot be found (e.g. Windows' C++ name mangling).
+    /// </summary>
+    public static void DisableNnpack() => Nnpack.Disable();
+
+    /// <summary>As <see cref="EnsureLoadable()"/>, returning the structured report (for tests and diagnostics).</summary>
+    internal static TorchSharpNativeReport EnsureLoadableReport()
     {
         lock (Gate)
         {
@@ -317,7 +328,7 @@ internal sealed class TorchSharpNativeFile
 }
 
 /// <summary>What <see cref="TorchSharpNatives.EnsureLoadable()"/> found and did.</summary>
-public sealed class TorchSharpNativeReport
+internal sealed class TorchSharpNativeReport
 {
     internal TorchSharpNativeReport(TorchSharpNativeLayout layout, bool patchNeeded, string? libStdCxxPath, IReadOnlyList<TorchSharpNativeFile> shims, IReadOnlyList<string> preloaded, string? loadedShim, string? note)
     {

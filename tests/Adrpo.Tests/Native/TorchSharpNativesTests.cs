@@ -119,7 +119,7 @@ public sealed class TorchSharpNativesTests
     [TestMethod]
     public void InThisTestHostFindsTheBuildsPatchedOutputAndPreloadsNothing()
     {
-        var report = TorchSharpNatives.EnsureLoadable();
+        var report = TorchSharpNatives.EnsureLoadableReport();
 
         Assert.AreEqual(TorchSharpNativeLayout.ApplicationFolder, report.Layout, report.ToString());
         Assert.AreEqual(0, report.Preloaded.Count);
@@ -128,7 +128,7 @@ public sealed class TorchSharpNativesTests
             Assert.IsTrue(shim.Outcome is null or ElfPatchOutcome.AlreadyWeak, $"the build already patched {shim}");
         }
 
-        Assert.AreSame(report, TorchSharpNatives.EnsureLoadable(), "later calls return the first report");
+        Assert.AreSame(report, TorchSharpNatives.EnsureLoadableReport(), "later calls return the first report");
         using var probe = TorchSharp.torch.ones(2);
         Assert.AreEqual(2f, probe.sum().item<float>());
     }

@@ -22,7 +22,7 @@ namespace Adrpo.Text.Tokenization;
 /// verbatim, as the template does, so special-token text inside it (e.g. <c>&lt;|im_end|&gt;</c>) is encoded as the
 /// special token.
 /// </remarks>
-public sealed partial class ChatMlFormatter
+internal sealed partial class ChatMlFormatter
 {
     /// <summary>The token that opens a ChatML message.</summary>
     public const string ImStart = "<|im_start|>";

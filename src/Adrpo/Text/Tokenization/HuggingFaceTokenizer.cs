@@ -147,7 +147,7 @@ public sealed class HuggingFaceTokenizer
     public string? ChatTemplate { get; }
 
     /// <summary>The ChatML formatter when <see cref="ChatTemplate"/> is ChatML (Qwen family); null otherwise.</summary>
-    public ChatMlFormatter? ChatFormatter { get; }
+    internal ChatMlFormatter? ChatFormatter { get; }
 
     /// <summary>The Microsoft.ML.Tokenizers tokenizer underneath, for ML.NET APIs that take a <see cref="Tokenizer"/>.</summary>
     /// <remarks>Its own <c>Decode(ids, considerSpecialTokens: false)</c> drops every added token; <see cref="Decode"/> keeps non-special ones.</remarks>
