@@ -46,7 +46,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         _encoder = new LanguagePromptEncoder(options.Tokenizer!, options.UseChatTemplate, options.EnableThinking, options.ResolvedMaxPromptTokens);
         _encoder.Encode(prompts);   // every training prompt must fit before any training starts
         _reference = FrozenCopy(_model, _device.Device);
-        State = new GrpoTrainingState(seed);
+        State = new TrainingState<GrpoIterationMetrics>(seed);
         _generator = new QwenGenerator(_model, (ulong)(uint)seed + 1);
         _coefficient = options.Method == GrpoMethod.Adrpo
             ? new AdaptiveDivergenceCoefficient(options.Beta0, options.MinAdvantage, options.MaxAdvantage)
@@ -56,7 +56,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         _guard = new NonFiniteStepGuard(_optimizer, () => _model.parameters(), options.GradientClipNorm, options.MaxConsecutiveSkippedSteps);
     }
 
-    public GrpoTrainingState State { get; }
+    public TrainingState<GrpoIterationMetrics> State { get; }
 
     public int Iteration => State.Iteration;
 
@@ -194,50 +194,19 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     public void Dispose() => _reference.Dispose();
 
     /// <summary>Writes the policy weights, optimizer, both random streams, iteration and metrics to one file, atomically.</summary>
-    public void SaveCheckpoint(string path)
-    {
-        using var scope = NewDisposeScope();
-        using var checkpoint = new TrainingCheckpoint(Trainer);
-        foreach (var (name, parameter) in _model.named_parameters())
-        {
-            checkpoint.Tensors[ParameterPrefix + name] = parameter.detach().cpu();
-        }
-
-        checkpoint.Tensors["optimizer"] = OptimizerStateTensor.Capture(_optimizer);
-        checkpoint.Tensors["rng.prompts"] = State.Random.get_state();
-        checkpoint.Tensors["rng.sampling"] = _generator.Random.get_state();
-        checkpoint.SetInt("iteration", State.Iteration);
-        checkpoint.SetInt("skipped_in_a_row", _guard.Consecutive);
-        checkpoint.SetJson("metrics", State.Metrics);
-        checkpoint.SetFingerprint(Fingerprint());
-
-        checkpoint.Save(path);
-        checkpoint.Tensors.Clear();   // the scope owns them
-    }
+    public void SaveCheckpoint(string path) => LoopCheckpoint.Save(path, CheckpointParts(), State);
 
     /// <summary>Continues from a checkpoint of the same run settings; the reference stays the model passed in (the base).</summary>
-    public void RestoreCheckpoint(string path)
-    {
-        using var scope = NewDisposeScope();
-        using var checkpoint = TrainingCheckpoint.Load(path, Trainer);
-        checkpoint.RequireFingerprint(Fingerprint());
+    public void RestoreCheckpoint(string path) => LoopCheckpoint.Restore(path, CheckpointParts(), State);
 
-        using (no_grad())
-        {
-            foreach (var (name, parameter) in _model.named_parameters())
-            {
-                parameter.copy_(checkpoint.Tensor(ParameterPrefix + name, parameter.shape));
-            }
-        }
-
-        OptimizerStateTensor.Restore(_optimizer, checkpoint.Tensor("optimizer"), path);
-        State.Random.set_state(checkpoint.Tensor("rng.prompts"));
-        _generator.Random.set_state(checkpoint.Tensor("rng.sampling"));
-        State.Iteration = (int)checkpoint.Int("iteration");
-        _guard.Consecutive = (int)checkpoint.Int("skipped_in_a_row");
-        State.Metrics.Clear();
-        State.Metrics.AddRange(checkpoint.FromJson<List<GrpoIterationMetrics>>("metrics"));
-    }
+    /// <summary>The policy's parameters under "model." + their HF names, the prompt and sampling random streams.</summary>
+    private LoopCheckpoint.Parts CheckpointParts() => new(
+        Trainer,
+        _model.named_parameters().Select(p => (ParameterPrefix + p.name, (Tensor)p.parameter)).ToList(),
+        _optimizer,
+        new[] { ("rng.prompts", State.Random), ("rng.sampling", _generator.Random) },
+        _guard,
+        Fingerprint());
 
     private const string Trainer = "grpo";
     private const string ParameterPrefix = "model.";
