@@ -37,9 +37,13 @@ internal static class FineTuningRun
     {
         ArgumentNullException.ThrowIfNull(input);
         using var threads = ComputeThreadScope.Enter(options.ComputeThreads);   // put back when Fit returns or throws
-        var prompts = PromptReader.ReadDistinct(input, options.PromptColumnName);
-        var rewards = new RewardScorer(context, options.RewardModels, sampleColumn, options.PromptColumnName);
-        rewards.ValidateSchema();   // a reward model that cannot read the columns fails before any training
+        // Distinct prompts, each with its first row's other columns (e.g. "Answer"), which reach the reward models.
+        // The loops draw prompts by index and fingerprint the prompts for checkpoints; the columns are reward inputs,
+        // like the reward models themselves, and are not part of that fingerprint.
+        var rows = PromptReader.ReadRows(input, options.PromptColumnName, sampleColumn.Name);
+        var prompts = rows.Prompts;
+        var rewards = new RewardScorer(context, options.RewardModels, rows, sampleColumn, options.PromptColumnName);
+        rewards.ValidateSchema();   // a reward model that cannot read the columns (or declares a missing one) fails before any training
 
         int seed = options.Seed ?? host.Rand.Next();
         using var channel = host.Start("Fit");
