@@ -112,7 +112,7 @@ public sealed partial class BadInputMatrixTests
         var ml = new MLContext(seed: 1);
         var reward = new RewardModel(RewardMappings.Fit<CompletionText, FloatScore>(ml, (i, o) => o.Score = float.PositiveInfinity), 1.0, "Score", "inf");
         Expect<InvalidOperationException>("grpo-reward-inf", () => FitLanguage(ml, LanguageOptions(ml, reward)),
-            "every reward was NaN or infinite", "reward model 0 ('inf') returned", "non-finite scores", "expected finite scores");
+            "every reward was invalid", "reward model 0 ('inf') returned", "infinite scores", "expected each sample to get a finite score");
     }
 
     [TestMethod]
