@@ -11,7 +11,8 @@ namespace Adrpo.Rewards;
 /// Column values are plain C# values: text as <see cref="string"/>, numbers as their type (<see cref="float"/>,
 /// <see cref="double"/>, <see cref="int"/>, <see cref="long"/>, <see cref="bool"/>, ...), vectors as arrays
 /// (<c>float[]</c>, <c>string[]</c>, ...). The trainers train on distinct prompts; when a prompt occurs in several rows,
-/// the columns of its first row are the ones given.
+/// the columns of its first row are the ones given. The prompt column is <see cref="Prompt"/>; a data column with the
+/// generated sample's name (e.g. "Completion") is replaced by the generated sample and is not among the columns.
 /// </remarks>
 public sealed class RewardSample
 {
