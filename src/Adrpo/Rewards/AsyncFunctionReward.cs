@@ -44,7 +44,7 @@ internal sealed class AsyncFunctionReward : FunctionReward
         catch (Exception) when (calls.FirstOrDefault(c => c.IsFaulted && c.Exception!.InnerException is not OperationCanceledException) is { } first)
         {
             // WhenAll rethrows one exception; report the first batch that failed for good, not a cancelled sibling.
-            throw first.Exception!.InnerException!;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first.Exception!.InnerException!).Throw();
         }
 
         return scores;

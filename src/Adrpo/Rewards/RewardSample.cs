@@ -74,9 +74,31 @@ public sealed class RewardSample
             return typed;
         }
 
+        string type = CSharpName(RewardDatasetColumns.ClrType(_row.Columns.Types[index]));
+        string how = type == "string" ? $"s[\"{column}\"] or Column<string>" : $"Column<{type}>";
         throw new InvalidCastException(string.Create(CultureInfo.InvariantCulture,
-            $"Column '{column}' is {_row.Columns.Types[index]}, read as {RewardDatasetColumns.ClrType(_row.Columns.Types[index]).Name}; it cannot be read as {typeof(T).Name}."));
+            $"Column '{column}' is {_row.Columns.Types[index]}: read it with {how}(\"{column}\"), not as {CSharpName(typeof(T))}."));
     }
+
+    /// <summary>The C# spelling of a column's type, for messages: float, string, float[].</summary>
+    private static string CSharpName(Type type) => type.IsArray
+        ? CSharpName(type.GetElementType()!) + "[]"
+        : Type.GetTypeCode(type) switch
+        {
+            TypeCode.String => "string",
+            TypeCode.Single => "float",
+            TypeCode.Double => "double",
+            TypeCode.Boolean => "bool",
+            TypeCode.Int32 => "int",
+            TypeCode.Int64 => "long",
+            TypeCode.Int16 => "short",
+            TypeCode.Byte => "byte",
+            TypeCode.SByte => "sbyte",
+            TypeCode.UInt16 => "ushort",
+            TypeCode.UInt32 => "uint",
+            TypeCode.UInt64 => "ulong",
+            _ => type.Name,
+        };
 
     /// <inheritdoc />
     public override string ToString() => $"prompt '{Prompt}'" + (_completion is null ? string.Empty : $", completion '{_completion}'");

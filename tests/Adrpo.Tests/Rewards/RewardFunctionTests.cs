@@ -82,7 +82,11 @@ public sealed class RewardFunctionTests
 
         var mistyped = new RewardScorer(ml, [RewardModel.FromFunction(s => s["Weight"].Length, name: "text")], dataset);
         var e2 = Assert.ThrowsExactly<InvalidOperationException>(() => mistyped.Score(["1+1"], ["2"]));
-        StringAssert.Contains(e2.Message, "InvalidCastException: Column 'Weight' is Single, read as Single; it cannot be read as String");
+        StringAssert.Contains(e2.Message, "InvalidCastException: Column 'Weight' is Single: read it with Column<float>(\"Weight\"), not as string");
+
+        var vector = new RewardScorer(ml, [RewardModel.FromFunction(s => s.Column<double[]>("Features").Length, name: "vector")], dataset);
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidOperationException>(() => vector.Score(["1+1"], ["2"])).Message,
+            "Column 'Features' is Vector<Single, 2>: read it with Column<float[]>(\"Features\"), not as double[]");
 
         var image = new RewardScorer(ml, [RewardModel.FromFunction(s => s.Image.Length, name: "image")], dataset);
         StringAssert.Contains(Assert.ThrowsExactly<InvalidOperationException>(() => image.Score(["1+1"], ["2"])).Message, "read RewardSample.Completion");
