@@ -51,14 +51,14 @@ public sealed class AsyncRewardTests
         var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var judge = new LocalJudge(async (completions, inFlight) =>
         {
-            // Each request waits until `cap` requests are in flight (or 5 s pass), so the cap is reached whenever
-            // the client allows it, and more than `cap` would be seen if the client did not hold back.
+            // Requests are held until `cap` are in flight, then 0.2 s more: a client that did not hold back would have
+            // sent its other requests by then (all 6 go out at once), and the server would see more than `cap`.
             if (inFlight >= cap)
             {
-                held.TrySetResult();
+                _ = Task.Delay(TimeSpan.FromMilliseconds(200)).ContinueWith(_ => held.TrySetResult(), TaskScheduler.Default);
             }
 
-            await Task.WhenAny(held.Task, Task.Delay(TimeSpan.FromSeconds(5)));
+            await Task.WhenAny(held.Task, Task.Delay(TimeSpan.FromSeconds(30)));
             return JsonSerializer.Serialize(completions.Select(c => (float?)(c == "skip" ? null : c.Length)));
         });
         var reward = RewardModel.FromAsyncFunction(judge.Score, new AsyncRewardOptions { BatchSize = 2, MaxConcurrency = cap, RetryDelay = TimeSpan.Zero }, weight: 2, name: "judge");
