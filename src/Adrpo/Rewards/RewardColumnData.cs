@@ -38,6 +38,9 @@ internal abstract class RewardColumnData
     /// <summary>Value <paramref name="index"/> as a plain C# value: string for text, arrays for vectors.</summary>
     public abstract object? Friendly(int index);
 
+    /// <summary>Whether the bound cursor's current value equals value <paramref name="index"/> (element by element for vectors).</summary>
+    public abstract bool CurrentEquals(int index);
+
     /// <summary>A <c>ValueGetter</c> of the raw type that serves value <c>rows[cursor.Position]</c>.</summary>
     public abstract Delegate MakeGetter(DataViewRow cursor, IReadOnlyList<int> rows);
 
@@ -66,6 +69,13 @@ internal abstract class RewardColumnData
         }
 
         public override object? Friendly(int index) => _values[index] is ReadOnlyMemory<char> text ? text.ToString() : _values[index];
+
+        public override bool CurrentEquals(int index)
+        {
+            T value = default!;
+            _getter!(ref value);
+            return Equals(value is ReadOnlyMemory<char> text ? text.ToString() : value, Friendly(index));
+        }
 
         public override Delegate MakeGetter(DataViewRow cursor, IReadOnlyList<int> rows) =>
             new ValueGetter<T>((ref T value) => value = _values[rows[(int)cursor.Position]]);
@@ -103,6 +113,16 @@ internal abstract class RewardColumnData
             return typeof(T) == typeof(ReadOnlyMemory<char>)
                 ? dense.Select(v => ((ReadOnlyMemory<char>)(object)v!).ToString()).ToArray()
                 : dense.ToArray();
+        }
+
+        public override bool CurrentEquals(int index)
+        {
+            var read = default(VBuffer<T>);
+            _getter!(ref read);
+            var stored = _values[index];
+            return read.Length == stored.Length && read.DenseValues().Zip(stored.DenseValues()).All(p => Equals(
+                p.First is ReadOnlyMemory<char> a ? a.ToString() : p.First,
+                p.Second is ReadOnlyMemory<char> b ? b.ToString() : p.Second));
         }
 
         public override Delegate MakeGetter(DataViewRow cursor, IReadOnlyList<int> rows) =>

@@ -13,8 +13,9 @@ internal sealed class RewardDatasetColumns
     private readonly RewardColumnData[] _data;
     private readonly Dictionary<string, int> _promptIndex;
 
-    private RewardDatasetColumns(string[] names, DataViewType[] types, RewardColumnData[] data, IReadOnlyList<string> prompts)
+    private RewardDatasetColumns(string[] names, DataViewType[] types, RewardColumnData[] data, IReadOnlyList<string> prompts, string? repeatedWarning = null)
     {
+        RepeatedPromptWarning = repeatedWarning;
         Names = names;
         Types = types;
         _data = data;
@@ -37,6 +38,10 @@ internal sealed class RewardDatasetColumns
 
     /// <summary>The distinct prompts, first-seen order; row i holds prompt i's columns.</summary>
     public IReadOnlyList<string> Prompts { get; }
+
+    /// <summary>A warning when some prompt repeats in rows whose other columns differ (only its first row reaches the
+    /// rewards); null otherwise.</summary>
+    public string? RepeatedPromptWarning { get; }
 
     /// <summary>Index of a column, or -1.</summary>
     public int IndexOf(string name)
@@ -103,7 +108,6 @@ internal sealed class RewardDatasetColumns
             .ToArray();
         var data = columns.Select(c => RewardColumnData.For(c.Type)).ToArray();
         var prompts = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         using var cursor = input.GetRowCursor(columns.Append(promptColumn));
         var promptGetter = cursor.GetGetter<ReadOnlyMemory<char>>(promptColumn);
         for (int i = 0; i < columns.Length; i++)
@@ -111,17 +115,29 @@ internal sealed class RewardDatasetColumns
             data[i].Bind(cursor, columns[i]);
         }
 
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        var differing = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);   // prompt -> columns that differ
         ReadOnlyMemory<char> value = default;
         while (cursor.MoveNext())
         {
             promptGetter(ref value);
             string prompt = value.ToString();
             checkPrompt(cursor.Position, prompt);
-            if (!seen.Add(prompt))
+            if (index.TryGetValue(prompt, out int first))
             {
-                continue;   // the first row of a repeated prompt gives its columns
+                // The first row of a repeated prompt gives its columns; note the columns where a later row differs.
+                for (int i = 0; i < columns.Length; i++)
+                {
+                    if (!data[i].CurrentEquals(first))
+                    {
+                        (differing.TryGetValue(prompt, out var names) ? names : differing[prompt] = new HashSet<string>(StringComparer.Ordinal)).Add(columns[i].Name);
+                    }
+                }
+
+                continue;
             }
 
+            index.Add(prompt, prompts.Count);
             prompts.Add(prompt);
             foreach (var column in data)
             {
@@ -129,6 +145,10 @@ internal sealed class RewardDatasetColumns
             }
         }
 
-        return new RewardDatasetColumns(columns.Select(c => c.Name).ToArray(), columns.Select(c => c.Type).ToArray(), data, prompts);
+        string? warning = differing.Count == 0 ? null
+            : $"{differing.Count} prompt(s) repeat in rows whose other columns differ (e.g. '{differing.First().Key}' in column(s) " +
+              $"{string.Join(", ", differing.First().Value.Select(c => $"'{c}'"))}); the trainers train on distinct prompts, so the rewards see " +
+              "each prompt's first row only. Merge such rows (e.g. several accepted answers in one column) if the rewards need them all.";
+        return new RewardDatasetColumns(columns.Select(c => c.Name).ToArray(), columns.Select(c => c.Type).ToArray(), data, prompts, warning);
     }
 }

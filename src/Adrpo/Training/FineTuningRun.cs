@@ -51,6 +51,10 @@ internal static class FineTuningRun
         Action<string> warn = message => channel.Warning(MessageSensitivity.None, message);
         using var progress = new OrderedProgress<TMetrics>(options.Progress, warn);
         info(startLine(prompts, seed));
+        if (rows.RepeatedPromptWarning is string repeated)
+        {
+            warn(repeated);
+        }
 
         var device = TrainingDevice.Select(context);   // the one choice of device for the run and the returned transformer
         using var loop = buildLoop(new LoopInputs(prompts, rewards, seed, device, warn));

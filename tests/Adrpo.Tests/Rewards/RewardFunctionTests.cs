@@ -54,6 +54,8 @@ public sealed class RewardFunctionTests
         var ml = new MLContext(seed: 1);
         var dataset = Dataset(ml, new QaRow("1+1", "2", 0.5f, [1, 2]), new QaRow("2+2", "4", 1.5f, [3, 4]), new QaRow("1+1", "ignored", 9f, [9, 9]));
         CollectionAssert.AreEqual(new[] { "1+1", "2+2" }, dataset.Prompts.ToArray(), "distinct prompts, first-seen order");
+        StringAssert.Contains(dataset.RepeatedPromptWarning, "1 prompt(s) repeat in rows whose other columns differ (e.g. '1+1' in column(s) 'Answer', 'Weight', 'Features')");
+        Assert.IsNull(Dataset(ml, new QaRow("1+1", "2", 0.5f, [1, 2]), new QaRow("1+1", "2", 0.5f, [1, 2])).RepeatedPromptWarning, "equal repeated rows are not worth a warning");
         var seen = new List<string>();
         var accuracy = RewardModel.FromFunction(s => s.Completion.Trim() == s["Answer"] ? 1f : 0f, name: "accuracy", columns: ["Answer"]);
         var weighted = RewardModel.FromBatchFunction(b =>
