@@ -4,11 +4,18 @@ using Microsoft.ML.Data;
 namespace Adrpo.Rewards;
 
 /// <summary>
-/// Scores generated samples with weighted ML.NET reward models. Each batch becomes an <see cref="IDataView"/> with two
-/// columns, the prompt (<c>String</c>, default name "Prompt") and the sample (<see cref="RewardSampleColumn"/>: text,
-/// default "Completion", or a float32 vector of fixed shape, e.g. "Image" 3x32x32); every model's transformer is
-/// applied to it and its score column read back, one value per row, in order.
+/// Scores generated samples with weighted reward models. For transformer rewards each batch becomes an
+/// <see cref="IDataView"/> with the prompt (<c>String</c>, default name "Prompt"), the sample
+/// (<see cref="RewardSampleColumn"/>: text, default "Completion", or a float32 vector of fixed shape, e.g. "Image"
+/// 3x32x32) and, inside a trainer, the training row's other columns (e.g. "Answer"); every model's transformer is
+/// applied to it and its score column read back, one value per row, in order. Function rewards get the same values as
+/// <see cref="RewardSample"/>s, without a view.
 /// </summary>
+/// <remarks>
+/// A sample's total is the sum of weight x score over the models that apply to it: a null or NaN score means "not
+/// applicable" and is left out of the sum (counted in the iteration's warning). A sample is invalid, and left out of
+/// the update, when no model applies to it, when a score is infinite or when the weighted sum overflows.
+/// </remarks>
 /// <remarks>
 /// Call <see cref="ValidateSchema"/> before training so a reward model that cannot read these columns fails at once,
 /// with a message naming the model and the column, not after the first generation step. <see cref="Score(IReadOnlyList{string}, IReadOnlyList{string})"/>
@@ -16,20 +23,27 @@ namespace Adrpo.Rewards;
 /// </remarks>
 public sealed class RewardScorer
 {
-    private readonly MLContext _mlContext;
     private readonly RewardModel[] _models;
     private readonly string[] _names;
-    private readonly SchemaDefinition _schemaDefinition;
+    private readonly RewardDatasetColumns _dataset;
     private readonly object _gate = new();
     private bool _validated;
 
     /// <summary>Creates a scorer; nothing is run until <see cref="ValidateSchema"/> or <c>Score</c>.</summary>
-    /// <param name="mlContext">The ML.NET context that builds the input views.</param>
+    /// <param name="mlContext">The ML.NET context of the run; required.</param>
     /// <param name="models">At least one reward model; names (explicit or "reward{index}") must be unique.</param>
     /// <param name="sample">The sample column; <see cref="RewardSampleColumn.Text"/>("Completion") when null.</param>
     /// <param name="promptColumnName">Name of the prompt column.</param>
     public RewardScorer(MLContext mlContext, IEnumerable<RewardModel> models, RewardSampleColumn? sample = null, string promptColumnName = "Prompt")
+        : this(mlContext, models, RewardDatasetColumns.None, sample, promptColumnName)
     {
+    }
+
+    /// <summary>A scorer that also gives rewards the training data's other columns, by prompt.</summary>
+    internal RewardScorer(MLContext mlContext, IEnumerable<RewardModel> models, RewardDatasetColumns dataset, RewardSampleColumn? sample = null, string promptColumnName = "Prompt")
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        _dataset = dataset;
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(models);
         if (string.IsNullOrWhiteSpace(promptColumnName))
@@ -37,7 +51,6 @@ public sealed class RewardScorer
             throw new ArgumentException("promptColumnName must name the prompt column.", nameof(promptColumnName));
         }
 
-        _mlContext = mlContext;
         Sample = sample ?? RewardSampleColumn.Text();
         PromptColumnName = promptColumnName;
         if (Sample.Name == PromptColumnName)
@@ -67,10 +80,20 @@ public sealed class RewardScorer
             }
         }
 
-        _schemaDefinition = BuildSchemaDefinition();
-        InputSchema = Sample.Kind == RewardSampleKind.Text
-            ? mlContext.Data.LoadFromEnumerable(Array.Empty<TextRewardRow>(), _schemaDefinition).Schema
-            : mlContext.Data.LoadFromEnumerable(Array.Empty<VectorRewardRow>(), _schemaDefinition).Schema;
+        var schema = new DataViewSchema.Builder();
+        schema.AddColumn(PromptColumnName, TextDataViewType.Instance);
+        schema.AddColumn(Sample.Name, Sample.DataViewType);
+        for (int i = 0; i < dataset.Names.Count; i++)
+        {
+            if (dataset.Names[i] == PromptColumnName || dataset.Names[i] == Sample.Name)
+            {
+                throw new ArgumentException($"Dataset column '{dataset.Names[i]}' has the name of the prompt or sample column.", nameof(dataset));
+            }
+
+            schema.AddColumn(dataset.Names[i], dataset.Types[i]);
+        }
+
+        InputSchema = schema.ToSchema();
     }
 
     /// <summary>The reward models, in order.</summary>
@@ -85,12 +108,14 @@ public sealed class RewardScorer
     /// <summary>Name of the prompt column.</summary>
     public string PromptColumnName { get; }
 
-    /// <summary>The schema every reward model is given: prompt (<c>String</c>) then sample.</summary>
+    /// <summary>The schema every reward model is given: prompt (<c>String</c>), sample, then (inside a trainer) the
+    /// training data's other columns.</summary>
     public DataViewSchema InputSchema { get; }
 
     /// <summary>
-    /// Checks, without scoring anything, that every reward model accepts <see cref="InputSchema"/> and outputs its
-    /// score column as <c>Single</c> or a <c>Single</c> vector of length 1.
+    /// Checks, without scoring anything, that every transformer reward accepts <see cref="InputSchema"/> and outputs its
+    /// score column as <c>Single</c> or a <c>Single</c> vector of length 1, and that every column a function reward
+    /// declares (<c>columns:</c>) is in <see cref="InputSchema"/>.
     /// </summary>
     /// <exception cref="ArgumentException">A model needs a column the scorer does not provide, needs it with another
     /// type, rejects the schema for another reason (inner exception), or lacks a usable score column. The message names
@@ -106,10 +131,16 @@ public sealed class RewardScorer
 
             for (int i = 0; i < _models.Length; i++)
             {
+                if (_models[i].Function is { } function)
+                {
+                    RequireDeclaredColumns(i, function);
+                    continue;
+                }
+
                 DataViewSchema output;
                 try
                 {
-                    output = _models[i].Transformer.GetOutputSchema(InputSchema);
+                    output = _models[i].Transformer!.GetOutputSchema(InputSchema);
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
@@ -133,13 +164,12 @@ public sealed class RewardScorer
     {
         RequireKind(RewardSampleKind.Text);
         int n = CheckBatch(prompts, completions, nameof(completions));
-        var rows = new TextRewardRow[n];
         for (int i = 0; i < n; i++)
         {
-            rows[i] = new TextRewardRow { Prompt = prompts[i], Sample = completions[i] ?? throw new ArgumentException($"Completion at index {i} is null.", nameof(completions)) };
+            _ = completions[i] ?? throw new ArgumentException($"Completion at index {i} is null.", nameof(completions));
         }
 
-        return ScoreView(_mlContext.Data.LoadFromEnumerable(rows, _schemaDefinition), n);
+        return ScoreBatch(prompts, n, RewardColumnData.Text(completions), completions, null);
     }
 
     /// <summary>Scores float32 samples (e.g. images), each flattened in row-major order.</summary>
@@ -152,7 +182,6 @@ public sealed class RewardScorer
     {
         RequireKind(RewardSampleKind.Vector);
         int n = CheckBatch(prompts, samples, nameof(samples));
-        var rows = new VectorRewardRow[n];
         for (int i = 0; i < n; i++)
         {
             float[] sample = samples[i] ?? throw new ArgumentException($"Sample at index {i} is null.", nameof(samples));
@@ -160,34 +189,9 @@ public sealed class RewardScorer
             {
                 throw new ArgumentException($"Sample at index {i} has {sample.Length} values; column {Sample} needs {Sample.Length} ({string.Join("x", Sample.Dimensions)}).", nameof(samples));
             }
-
-            rows[i] = new VectorRewardRow { Prompt = prompts[i], Sample = sample };
         }
 
-        return ScoreView(_mlContext.Data.LoadFromEnumerable(rows, _schemaDefinition), n);
-    }
-
-    private SchemaDefinition BuildSchemaDefinition()
-    {
-        var rowType = Sample.Kind == RewardSampleKind.Text ? typeof(TextRewardRow) : typeof(VectorRewardRow);
-        var definition = SchemaDefinition.Create(rowType);
-        foreach (var column in definition)
-        {
-            if (column.MemberName == nameof(TextRewardRow.Prompt))
-            {
-                column.ColumnName = PromptColumnName;
-            }
-            else
-            {
-                column.ColumnName = Sample.Name;
-                if (Sample.Kind == RewardSampleKind.Vector)
-                {
-                    column.ColumnType = Sample.DataViewType; // a bare float[] would be a vector of unknown size
-                }
-            }
-        }
-
-        return definition;
+        return ScoreBatch(prompts, n, RewardColumnData.Floats(samples), null, samples);
     }
 
     private void RequireKind(RewardSampleKind kind)
@@ -218,35 +222,129 @@ public sealed class RewardScorer
         return prompts.Count;
     }
 
-    private RewardBatch ScoreView(IDataView input, int n)
+    /// <summary>Scores one batch with every model and sums the applicable weighted scores per sample.</summary>
+    /// <param name="prompts">The batch's prompts.</param>
+    /// <param name="n">Number of samples.</param>
+    /// <param name="samples">The samples as a view column.</param>
+    /// <param name="completions">The text samples, or null.</param>
+    /// <param name="images">The vector samples, or null.</param>
+    private RewardBatch ScoreBatch(IReadOnlyList<string> prompts, int n, RewardColumnData samples, IReadOnlyList<string>? completions, IReadOnlyList<float[]>? images)
     {
         ValidateSchema();
-        var total = new double[n];
-        var valid = Enumerable.Repeat(true, n).ToArray();
+        var rowOf = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            rowOf[i] = _dataset.RowOf(prompts[i]);
+        }
+
+        RewardSample[]? functionInput = null;
+        IDataView? view = null;
         var perModel = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        var scores = new float[_models.Length][];
         for (int m = 0; m < _models.Length; m++)
         {
-            float[] scores = n == 0 ? Array.Empty<float>() : RunModel(m, input, n);
-            perModel.Add(_names[m], scores);
-            for (int r = 0; r < n; r++)
+            if (n == 0)
             {
-                total[r] += _models[m].Weight * scores[r];
+                scores[m] = Array.Empty<float>();
             }
+            else if (_models[m].Function is { } function)
+            {
+                functionInput ??= Enumerable.Range(0, n)
+                    .Select(i => new RewardSample(prompts[i], completions?[i], images?[i], _dataset.Row(rowOf[i])))
+                    .ToArray();
+                scores[m] = RunFunction(m, function, functionInput);
+            }
+            else
+            {
+                view ??= BuildView(prompts, n, samples, rowOf);
+                scores[m] = RunModel(m, view, n);
+            }
+
+            perModel.Add(_names[m], scores[m]);
         }
 
         var totals = new float[n];
+        var valid = new bool[n];
         for (int r = 0; r < n; r++)
         {
-            // NaN/Inf from any model propagates into the double sum; a finite sum can still overflow float.
-            totals[r] = (float)total[r];
-            if (!float.IsFinite(totals[r]))
+            // Sum over the models that apply (score not NaN); an infinite score or a float overflow invalidates.
+            double total = 0;
+            bool applies = false, infinite = false;
+            for (int m = 0; m < _models.Length; m++)
             {
-                valid[r] = false;
+                float score = scores[m][r];
+                if (float.IsNaN(score))
+                {
+                    continue;
+                }
+
+                infinite |= float.IsInfinity(score);
+                applies = true;
+                total += _models[m].Weight * score;
+            }
+
+            totals[r] = (float)total;
+            valid[r] = applies && !infinite && float.IsFinite(totals[r]);
+            if (!valid[r])
+            {
                 totals[r] = float.NaN;
             }
         }
 
         return new RewardBatch(totals, perModel, valid);
+    }
+
+    private IDataView BuildView(IReadOnlyList<string> prompts, int n, RewardColumnData samples, int[] rowOf)
+    {
+        var identity = Enumerable.Range(0, n).ToArray();
+        var data = new List<RewardColumnData> { RewardColumnData.Text(prompts), samples };
+        var rows = new List<IReadOnlyList<int>> { identity, identity };
+        for (int c = 0; c < _dataset.Names.Count; c++)
+        {
+            data.Add(_dataset.Data(c));
+            rows.Add(rowOf);
+        }
+
+        return new RewardInputView(InputSchema, data.ToArray(), rows.ToArray(), n);
+    }
+
+    private float[] RunFunction(int m, FunctionReward function, RewardSample[] samples)
+    {
+        float?[] result;
+        try
+        {
+            result = function.Score(samples, Describe(m));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The async reward's own message already names the reward and each attempt: keep it whole.
+            if (function is AsyncFunctionReward && ex is InvalidOperationException)
+            {
+                throw;
+            }
+
+            throw ScoringError(m, samples.Length, ex);
+        }
+
+        if (result is null || result.Length != samples.Length)
+        {
+            throw new InvalidOperationException($"{Describe(m)} returned {(result is null ? "null" : result.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))} scores for {samples.Length} samples; a reward function must return one score (or null for 'not applicable') per sample, in order.");
+        }
+
+        return result.Select(v => v ?? float.NaN).ToArray();
+    }
+
+    private void RequireDeclaredColumns(int m, FunctionReward function)
+    {
+        foreach (string column in function.Columns)
+        {
+            if (InputSchema.GetColumnOrNull(column) is null)
+            {
+                throw new ArgumentException(
+                    $"{Describe(m)} reads column '{column}' (declared in columns:), which the training data does not have: the scorer provides {Provided()}. " +
+                    "Add the column to the training data, or fix the name (column names are case-sensitive).", "models");
+            }
+        }
     }
 
     private float[] RunModel(int m, IDataView input, int n)
@@ -258,7 +356,7 @@ public sealed class RewardScorer
         IDataView output;
         try
         {
-            output = _models[m].Transformer.Transform(input);
+            output = _models[m].Transformer!.Transform(input);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -364,8 +462,11 @@ public sealed class RewardScorer
     private static string Columns(DataViewSchema schema) =>
         string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}' ({c.Type})"));
 
-    private string Provided() =>
-        $"'{PromptColumnName}' ({InputSchema[PromptColumnName].Type}) and '{Sample.Name}' ({InputSchema[Sample.Name].Type})";
+    private string Provided()
+    {
+        var columns = InputSchema.Select(c => $"'{c.Name}' ({c.Type})").ToList();
+        return columns.Count == 1 ? columns[0] : $"{string.Join(", ", columns.Take(columns.Count - 1))} and {columns[^1]}";
+    }
 
     /// <summary>Turns a transformer's schema exception into one that names the model, the column and both types.</summary>
     /// <remarks>
@@ -376,7 +477,7 @@ public sealed class RewardScorer
     /// </remarks>
     private ArgumentException InputSchemaError(int m, Exception ex)
     {
-        var problem = RewardInputDiagnosis.Diagnose(_models[m].Transformer, InputSchema);
+        var problem = RewardInputDiagnosis.Diagnose(_models[m].Transformer!, InputSchema);
         if (problem is null)
         {
             return new ArgumentException($"{Describe(m)} rejects the scorer's input ({Provided()}): {ex.GetType().Name}: {ex.Message}", "models", ex);

@@ -1,3 +1,4 @@
+using Adrpo.Rewards;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -6,40 +7,28 @@ namespace Adrpo.Training;
 /// <summary>Reads the prompt column of a trainer's input, with errors that name the column and the row.</summary>
 internal static class PromptReader
 {
-    /// <summary>Distinct prompts in first-seen order.</summary>
+    /// <summary>
+    /// Distinct prompts in first-seen order, each with the other columns of its first row (which reach the rewards).
+    /// </summary>
+    /// <param name="input">The training data.</param>
+    /// <param name="column">The prompt column.</param>
+    /// <param name="sampleColumn">The generated sample's column (a data column of that name does not reach the rewards).</param>
     /// <exception cref="ArgumentException">The column is missing, not text, empty or holds an empty prompt.</exception>
-    public static IReadOnlyList<string> ReadDistinct(IDataView input, string column)
+    public static RewardDatasetColumns ReadRows(IDataView input, string column, string sampleColumn)
     {
-        var all = ReadAll(input, column);
-        if (all.Count == 0)
+        var rows = RewardDatasetColumns.Read(input, Find(input.Schema, column), sampleColumn, (position, prompt) =>
+        {
+            if (string.IsNullOrWhiteSpace(prompt))
+            {
+                throw new ArgumentException($"Row {position} of column '{column}' holds an empty prompt; every prompt must contain text.", nameof(input));
+            }
+        });
+        if (rows.Prompts.Count == 0)
         {
             throw new ArgumentException($"The input data view has no rows: column '{column}' must hold at least one prompt.", nameof(input));
         }
 
-        return all.Distinct(StringComparer.Ordinal).ToList();
-    }
-
-    /// <summary>Every row's prompt, in order.</summary>
-    public static List<string> ReadAll(IDataView input, string column)
-    {
-        var schemaColumn = Find(input.Schema, column);
-        var prompts = new List<string>();
-        using var cursor = input.GetRowCursor(new[] { schemaColumn });
-        var getter = cursor.GetGetter<ReadOnlyMemory<char>>(schemaColumn);
-        ReadOnlyMemory<char> value = default;
-        while (cursor.MoveNext())
-        {
-            getter(ref value);
-            string prompt = value.ToString();
-            if (string.IsNullOrWhiteSpace(prompt))
-            {
-                throw new ArgumentException($"Row {cursor.Position} of column '{column}' holds an empty prompt; every prompt must contain text.", nameof(input));
-            }
-
-            prompts.Add(prompt);
-        }
-
-        return prompts;
+        return rows;
     }
 
     public static DataViewSchema.Column Find(DataViewSchema schema, string column)

@@ -48,9 +48,15 @@ internal sealed class TrainerCore<TOptions, TMetrics>
         ArgumentNullException.ThrowIfNull(input);
         var options = Options;
         using var threads = ComputeThreadScope.Enter(options.ComputeThreads);   // put back when Fit returns or throws
-        var prompts = PromptReader.ReadDistinct(input, options.PromptColumnName);
-        var rewards = new RewardScorer(Context, options.RewardModels, options.SampleColumn, options.PromptColumnName);
-        rewards.ValidateSchema();   // a reward model that cannot read the columns fails before any training
+        // Distinct prompts, each with its first row's other columns (e.g. "Answer"), which reach the reward models.
+        // The loops draw prompts by index and fingerprint the prompts for checkpoints; the columns are reward inputs,
+        // like the reward models themselves, and are not part of that fingerprint.
+        var sampleColumn = options.SampleColumn;
+        var rows = PromptReader.ReadRows(input, options.PromptColumnName, sampleColumn.Name);
+        var prompts = rows.Prompts;
+        var rewards = new RewardScorer(Context, options.RewardModels, rows, sampleColumn, options.PromptColumnName);
+        rewards.ValidateSchema();   // a reward model that cannot read the columns (or declares a missing one) fails before any training
+        var heldOut = HeldOutScorer(options, sampleColumn);   // the same checks for the evaluation data
 
         int seed = options.Seed ?? Host.Rand.Next();
         using var channel = Host.Start("Fit");
@@ -58,9 +64,13 @@ internal sealed class TrainerCore<TOptions, TMetrics>
         Action<string> warn = message => channel.Warning(MessageSensitivity.None, message);
         using var progress = new OrderedProgress<TMetrics>(options.Progress, warn);
         info(options.DescribeRun(prompts.Count, seed));
+        if (rows.RepeatedPromptWarning is string repeated)
+        {
+            warn(repeated);
+        }
 
         var device = TrainingDevice.Select(Context);   // the one choice of device for the run and the returned transformer
-        using var evaluation = new HeldOutEvaluation<TMetrics>(options, seed, info, warn);
+        using var evaluation = new HeldOutEvaluation<TMetrics>(options, heldOut, seed, info, warn);
         using var loop = options.CreateLoop(new LoopInputs(prompts, rewards, seed, device, warn));
         void Publish(TMetrics metrics, string line)
         {
@@ -100,6 +110,27 @@ internal sealed class TrainerCore<TOptions, TMetrics>
 
         Metrics = MetricsTable.ToDataFrame(loop.Metrics);
         return buildTransformer(seed, device);
+    }
+
+    /// <summary>The evaluation data's distinct prompts and a scorer that gives the rewards their columns (null without evaluation data).</summary>
+    private (IReadOnlyList<string> Prompts, RewardScorer Scorer)? HeldOutScorer(TOptions options, RewardSampleColumn sampleColumn)
+    {
+        if (options.EvaluationData is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var rows = PromptReader.ReadRows(options.EvaluationData, options.PromptColumnName, sampleColumn.Name);
+            var scorer = new RewardScorer(Context, options.RewardModels, rows, sampleColumn, options.PromptColumnName);
+            scorer.ValidateSchema();
+            return (rows.Prompts, scorer);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"Options.EvaluationData: {e.Message}", "options", e);
+        }
     }
 
     /// <summary>The output schema: the input's columns (the prompt column checked), with <paramref name="added"/> replacing any of the same name.</summary>

@@ -7,7 +7,7 @@ namespace Adrpo.Tests.Rewards;
 public sealed class InvalidRewardTests
 {
     [TestMethod]
-    public void NaNOrInfiniteScoresInvalidateOnlyTheirRows()
+    public void NaNIsNotApplicableAndInfinityInvalidatesOnlyItsRow()
     {
         var ml = new MLContext(seed: 1);
         // "nan" -> NaN, "inf" -> +Inf, anything else -> its length.
@@ -21,11 +21,12 @@ public sealed class InvalidRewardTests
 
         var batch = scorer.Score(new[] { "p", "p", "p", "p" }, new[] { "ab", "nan", "abcd", "inf" });
 
-        CollectionAssert.AreEqual(new[] { true, false, true, false }, batch.Valid);
-        Assert.AreEqual(2, batch.InvalidCount);
+        CollectionAssert.AreEqual(new[] { true, true, true, false }, batch.Valid);
+        Assert.AreEqual(1, batch.InvalidCount);
         Assert.AreEqual(22f, batch.Total[0]);
+        Assert.AreEqual(30f, batch.Total[1], "NaN means 'not applicable': the row's total is the other model's 10 x 3 alone");
         Assert.AreEqual(44f, batch.Total[2]);
-        Assert.IsTrue(float.IsNaN(batch.Total[1]) && float.IsNaN(batch.Total[3]), "invalid totals are NaN, also for +Inf");
+        Assert.IsTrue(float.IsNaN(batch.Total[3]), "an infinite score invalidates its row; its total is NaN");
         Assert.IsTrue(float.IsNaN(batch.PerModel["odd"][1]));
         CollectionAssert.AreEqual(new float[] { 2, 3, 4, 3 }, batch.PerModel["length"], "the other model's scores are kept");
     }

@@ -101,7 +101,7 @@ public sealed partial class BadInputMatrixTests
         var ml = new MLContext(seed: 1);
         var reward = ImageReward<FloatScore>(ml, (i, o) => o.Score = float.NaN, "nan");
         Expect<InvalidOperationException>("fm-reward-nan", () => FitFlow(ml, FlowOptions(ml, reward)),
-            "every reward was NaN or infinite", "reward model 0 ('nan') returned 4 of 4 non-finite scores", "expected finite scores");
+            "every reward was invalid", "reward model 0 ('nan') returned 4 of 4 null or NaN scores (not applicable)", "expected each sample to get a finite score");
     }
 
     [TestMethod]

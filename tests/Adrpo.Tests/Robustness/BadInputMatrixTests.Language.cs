@@ -51,6 +51,34 @@ public sealed partial class BadInputMatrixTests
         ml.FineTuning().AdrpoGrpo(options).Fit(input ?? LanguageInput(ml, LanguagePrompts));
 
     [TestMethod]
+    public void LanguageRewardDeclaresAColumnTheDataLacks()
+    {
+        var ml = new MLContext(seed: 1);
+        var reward = RewardModel.FromFunction(s => s.Completion == s["Answer"] ? 1f : 0f, name: "accuracy", columns: ["Answer"]);
+        Expect<ArgumentException>("grpo-reward-column-missing", () => FitLanguage(ml, LanguageOptions(ml, reward)),
+            "reward model 0 ('accuracy') reads column 'Answer'", "which the training data does not have", "'Prompt' (String) and 'Completion' (String)");
+    }
+
+    [TestMethod]
+    public void LanguageRewardReadsAColumnItDidNotDeclareAndTheDataLacks()
+    {
+        var ml = new MLContext(seed: 1);
+        var reward = RewardModel.FromFunction(s => s.Completion == s["Answer"] ? 1f : 0f, name: "accuracy");
+        Expect<InvalidOperationException>("grpo-reward-column-undeclared", () => FitLanguage(ml, LanguageOptions(ml, reward)),
+            "reward model 0 ('accuracy') failed while scoring 2 samples", "no column 'Answer'", "none besides the prompt and the generated sample", "declare the columns a reward reads");
+    }
+
+    [TestMethod]
+    public void LanguageAsyncRewardThatKeepsFailing()
+    {
+        var ml = new MLContext(seed: 1);
+        var reward = RewardModel.FromAsyncFunction((_, _) => Task.FromException<float?[]>(new HttpRequestException("connection refused")),
+            new AsyncRewardOptions { MaxRetries = 1, RetryDelay = TimeSpan.Zero }, name: "judge");
+        Expect<InvalidOperationException>("grpo-reward-async-failing", () => FitLanguage(ml, LanguageOptions(ml, reward)),
+            "reward model 0 ('judge') failed for samples 0-1 of 2 after 2 attempts", "attempt 1: HttpRequestException: connection refused", "attempt 2: HttpRequestException: connection refused");
+    }
+
+    [TestMethod]
     public void LanguagePromptColumnMissing()
     {
         var ml = new MLContext(seed: 1);
@@ -112,7 +140,7 @@ public sealed partial class BadInputMatrixTests
         var ml = new MLContext(seed: 1);
         var reward = new RewardModel(RewardMappings.Fit<CompletionText, FloatScore>(ml, (i, o) => o.Score = float.PositiveInfinity), 1.0, "Score", "inf");
         Expect<InvalidOperationException>("grpo-reward-inf", () => FitLanguage(ml, LanguageOptions(ml, reward)),
-            "every reward was NaN or infinite", "reward model 0 ('inf') returned", "non-finite scores", "expected finite scores");
+            "every reward was invalid", "reward model 0 ('inf') returned", "infinite scores", "expected each sample to get a finite score");
     }
 
     [TestMethod]

@@ -9,7 +9,7 @@ using Microsoft.ML.Runtime;
 
 namespace Adrpo.Tests.Training;
 
-/// <summary>When some (not all) rewards of an iteration are NaN or infinite, both trainers leave those samples out and
+/// <summary>When some (not all) rewards of an iteration are invalid (here: infinite), both trainers leave those samples out and
 /// say so: one warning per such iteration through the MLContext log, with the count and the reward model's name.</summary>
 [TestClass]
 public sealed class PartiallyInvalidRewardWarningTests
@@ -24,7 +24,7 @@ public sealed class PartiallyInvalidRewardWarningTests
         {
             Model = AdrpoGrpoTrainerTests.TinyModel(),
             Tokenizer = AdrpoGrpoTrainerTests.Tokenizer(),
-            RewardModels = { EveryFourthNaN<TextRow>(context, row => row.Completion.Length, "flaky letters") },
+            RewardModels = { EveryFourthInfinite<TextRow>(context, row => row.Completion.Length, "flaky letters") },
             Iterations = 2,
             SamplesPerPrompt = 4,
             PromptsPerIteration = 2,
@@ -48,7 +48,7 @@ public sealed class PartiallyInvalidRewardWarningTests
         {
             Generator = FlowMatchingTestFixtures.PretrainedTinyDit(),
             TextEncoder = new HashingTextEncoder(),
-            RewardModels = { FlowMatchingTestFixtures.RednessReward(context), EveryFourthNaN<FlowMatchingTestFixtures.ImageRow>(context, row => row.Image[0], "flaky redness") },
+            RewardModels = { FlowMatchingTestFixtures.RednessReward(context), EveryFourthInfinite<FlowMatchingTestFixtures.ImageRow>(context, row => row.Image[0], "flaky redness") },
             Iterations = 2,
             SamplesPerPrompt = 4,
             PromptsPerIteration = 2,
@@ -89,8 +89,8 @@ public sealed class PartiallyInvalidRewardWarningTests
         Assert.AreEqual(iterations.Count, warnings.Count, string.Join("\n", warnings));
         foreach (var ((iteration, invalid), warning) in iterations.Zip(warnings))
         {
-            StringAssert.Contains(warning, $"Iteration {iteration}: {invalid} of {rows} rewards were NaN or infinite");
-            StringAssert.Contains(warning, $"{model} returned {invalid} non-finite score(s)");
+            StringAssert.Contains(warning, $"Iteration {iteration}: {invalid} of {rows} rewards were invalid");
+            StringAssert.Contains(warning, $"{model} returned {invalid} infinite score(s)");
             StringAssert.Contains(warning, "left out of this update");
         }
     }
@@ -112,12 +112,13 @@ public sealed class PartiallyInvalidRewardWarningTests
         return warnings;
     }
 
-    /// <summary>A reward that is NaN for every fourth row it scores (rows 4, 8, ...) and finite otherwise.</summary>
-    private static RewardModel EveryFourthNaN<TRow>(MLContext context, Func<TRow, float> score, string name)
+    /// <summary>A reward that is +infinity for every fourth row it scores (rows 4, 8, ...) and finite otherwise (NaN would
+    /// mean "not applicable", which leaves the sample in when another model applies).</summary>
+    private static RewardModel EveryFourthInfinite<TRow>(MLContext context, Func<TRow, float> score, string name)
         where TRow : class, new()
     {
         int calls = 0;
-        var estimator = context.Transforms.CustomMapping<TRow, ScoreRow>((input, output) => output.Score = Interlocked.Increment(ref calls) % 4 == 0 ? float.NaN : score(input), contractName: null);
+        var estimator = context.Transforms.CustomMapping<TRow, ScoreRow>((input, output) => output.Score = Interlocked.Increment(ref calls) % 4 == 0 ? float.PositiveInfinity : score(input), contractName: null);
         return new RewardModel(estimator.Fit(context.Data.LoadFromEnumerable(new List<TRow>())), 1.0, "Score", name);
     }
 

@@ -1,3 +1,4 @@
+using Adrpo.Rewards;
 using Adrpo.Training.Evaluation;
 using static TorchSharp.torch;
 
@@ -17,9 +18,10 @@ internal interface IResumableTrainingLoop<TMetrics> : IDisposable
 
     /// <summary>
     /// Draws <paramref name="samplesPerPrompt"/> samples of each held-out prompt from the current policy, without
-    /// gradients and with a generator seeded from <paramref name="seed"/> (never the training streams), and scores them.
+    /// gradients and with a generator seeded from <paramref name="seed"/> (never the training streams), and scores them
+    /// with <paramref name="rewards"/> (which holds the held-out rows' columns).
     /// </summary>
-    HeldOutSamples SampleHeldOut(IReadOnlyList<string> prompts, int samplesPerPrompt, ulong seed);
+    HeldOutSamples SampleHeldOut(IReadOnlyList<string> prompts, int samplesPerPrompt, ulong seed, RewardScorer rewards);
 
     /// <summary>The tensors the optimizer trains (all weights, or the LoRA adapters), in a fixed order.</summary>
     IReadOnlyList<Tensor> TrainableParameters();

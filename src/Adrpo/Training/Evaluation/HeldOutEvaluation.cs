@@ -1,6 +1,6 @@
 using System.Globalization;
 using Adrpo.Training.Checkpoints;
-using Microsoft.ML;
+using Adrpo.Rewards;
 using static TorchSharp.torch;
 
 namespace Adrpo.Training.Evaluation;
@@ -17,6 +17,7 @@ internal sealed class HeldOutEvaluation<TMetrics> : IDisposable
 {
     private readonly FineTuningOptions<TMetrics> _options;
     private readonly IReadOnlyList<string>? _prompts;
+    private readonly RewardScorer? _scorer;
     private readonly ulong _seed;
     private readonly RewardHackingGuard _guard;
     private readonly Action<string> _info;
@@ -25,7 +26,12 @@ internal sealed class HeldOutEvaluation<TMetrics> : IDisposable
     private double _bestReward = double.NegativeInfinity;
     private int _bestIteration = -1;
 
-    public HeldOutEvaluation(FineTuningOptions<TMetrics> options, int seed, Action<string> info, Action<string> warn)
+    /// <param name="options">The run's options.</param>
+    /// <param name="heldOut">The evaluation data's prompts and a scorer that knows their columns; null without evaluation data.</param>
+    /// <param name="seed">The run's seed.</param>
+    /// <param name="info">Receives the evaluation lines.</param>
+    /// <param name="warn">Receives the guard's warnings.</param>
+    public HeldOutEvaluation(FineTuningOptions<TMetrics> options, (IReadOnlyList<string> Prompts, RewardScorer Scorer)? heldOut, int seed, Action<string> info, Action<string> warn)
     {
         _options = options;
         _info = info;
@@ -34,10 +40,8 @@ internal sealed class HeldOutEvaluation<TMetrics> : IDisposable
         // are never touched, so a run with evaluation trains exactly as one without.
         _seed = unchecked((ulong)(uint)seed + 0x9E3779B9UL);
         _guard = new RewardHackingGuard(options.MaxDivergence, options.DivergenceName);
-        if (options.EvaluationData is not null)
-        {
-            _prompts = ReadPrompts(options.EvaluationData, options.PromptColumnName);
-        }
+        _prompts = heldOut?.Prompts;
+        _scorer = heldOut?.Scorer;
     }
 
     /// <summary>True once the guard fired with <see cref="FineTuningOptions{TMetrics}.StopOnRewardHacking"/> set.</summary>
@@ -99,7 +103,7 @@ internal sealed class HeldOutEvaluation<TMetrics> : IDisposable
 
     private (double Mean, IReadOnlyDictionary<string, double> PerModel) Evaluate(IResumableTrainingLoop<TMetrics> loop, int iteration)
     {
-        var samples = loop.SampleHeldOut(_prompts!, _options.EvaluationSamplesPerPrompt, _seed);
+        var samples = loop.SampleHeldOut(_prompts!, _options.EvaluationSamplesPerPrompt, _seed, _scorer!);
         try
         {
             var rewards = samples.Rewards;
@@ -150,19 +154,6 @@ internal sealed class HeldOutEvaluation<TMetrics> : IDisposable
         {
             StopRequested = true;
             _warn("StopOnRewardHacking is set: training stops after this iteration.");
-        }
-    }
-
-    private static IReadOnlyList<string> ReadPrompts(IDataView data, string column)
-    {
-        try
-        {
-            var prompts = PromptReader.ReadAll(data, column);
-            return prompts.Count > 0 ? prompts : throw new ArgumentException($"Options.EvaluationData has no rows: column '{column}' must hold at least one held-out prompt.");
-        }
-        catch (ArgumentException e) when (!e.Message.StartsWith("Options.EvaluationData", StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"Options.EvaluationData: {e.Message}", "options", e);
         }
     }
 }

@@ -96,7 +96,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
     /// Held-out images of the current policy (the training ODE solver, steps and guidance), GenerationBatchSize at a
     /// time, from a generator of its own seeded with <paramref name="seed"/>, and their rewards.
     /// </summary>
-    public HeldOutSamples SampleHeldOut(IReadOnlyList<string> prompts, int samplesPerPrompt, ulong seed)
+    public HeldOutSamples SampleHeldOut(IReadOnlyList<string> prompts, int samplesPerPrompt, ulong seed, RewardScorer rewards)
     {
         var rows = prompts.SelectMany(p => Enumerable.Repeat(p, samplesPerPrompt)).ToList();
         using var generator = new Generator(seed);
@@ -115,7 +115,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
             images = cat(chunks.ToArray(), 0).MoveToOuterDisposeScope();                        // [rows, C, H, W]
         }
 
-        return new HeldOutSamples(rows, _rewards.Score(rows, SampleRows.Of(images)), null, images);
+        return new HeldOutSamples(rows, rewards.Score(rows, SampleRows.Of(images)), null, images);
     }
 
     public IReadOnlyList<Tensor> TrainableParameters() => _model.TrainableParameters().Select(p => (Tensor)p).ToList();

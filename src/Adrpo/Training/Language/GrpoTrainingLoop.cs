@@ -196,7 +196,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     /// Held-out completions of the current policy at the training temperature, GenerationBatchSize rows at a time,
     /// from a generator of its own seeded with <paramref name="seed"/>, and their rewards.
     /// </summary>
-    public HeldOutSamples SampleHeldOut(IReadOnlyList<string> prompts, int samplesPerPrompt, ulong seed)
+    public HeldOutSamples SampleHeldOut(IReadOnlyList<string> prompts, int samplesPerPrompt, ulong seed, RewardScorer rewards)
     {
         var rows = prompts.SelectMany(p => Enumerable.Repeat(p, samplesPerPrompt)).ToList();
         var completions = new List<string>(rows.Count);
@@ -211,7 +211,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
             completions.AddRange(_encoder.DecodeCompletions(generated.Tokens, generated.CompletionMask));
         }
 
-        return new HeldOutSamples(rows, _rewards.Score(rows, completions), completions, null);
+        return new HeldOutSamples(rows, rewards.Score(rows, completions), completions, null);
     }
 
     public IReadOnlyList<Tensor> TrainableParameters() => _model.parameters().Select(p => (Tensor)p).ToList();

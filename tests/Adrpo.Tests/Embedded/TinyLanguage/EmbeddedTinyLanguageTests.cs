@@ -97,6 +97,6 @@ public sealed class EmbeddedTinyLanguageTests
 
         // The same transformer, applied directly to an IDataView, gives the same scores.
         var view = ml.Data.LoadFromEnumerable(new[] { new TinyLanguageReward.TextInput { Prompt = prompt, Completion = helpful } });
-        Assert.AreEqual(s[0], reward.Transformer.Transform(view).GetColumn<float>("Score").Single(), 1e-6f);
+        Assert.AreEqual(s[0], reward.Transformer!.Transform(view).GetColumn<float>("Score").Single(), 1e-6f);
     }
 }

@@ -181,6 +181,42 @@ public sealed class HeldOutEvaluationTests
     }
 
     [TestMethod]
+    public void HeldOutRowsGiveTheirOwnColumnsToTheRewards()
+    {
+        // Training rows answer "no", held-out rows "yes": the held-out reward is 1 exactly when the evaluation's own
+        // columns reach the reward, 0 when it saw the training rows' columns (or none: the reward would fail).
+        var context = new MLContext(seed: 1);
+        var options = GrpoOptions(context, 1);
+        options.RewardModels.Clear();
+        options.RewardModels.Add(RewardModel.FromFunction(s => s["Answer"] == "yes" ? 1f : 0f, name: "answer", columns: new[] { "Answer" }));
+        options.EvaluationData = context.Data.LoadFromEnumerable(HeldOut.Select(p => new QaRow { Prompt = p, Answer = "yes" }).ToList());
+        var trainer = new AdrpoGrpoTrainer(context, options);
+        trainer.Fit(context.Data.LoadFromEnumerable(AdrpoGrpoTrainerTests.TrainPrompts.Select(p => new QaRow { Prompt = p, Answer = "no" }).ToList()));
+
+        CollectionAssert.AreEqual(new[] { 1.0, 1.0 }, trainer.Metrics!["HeldOutRewardMean"].Cast<double>().ToArray());
+        Assert.AreEqual(0.0, (double)trainer.Metrics["RewardMean"][1]!);
+    }
+
+    [TestMethod]
+    public void EvaluationDataMissingARewardColumnIsNamedBeforeTraining()
+    {
+        var context = new MLContext(seed: 1);
+        var options = GrpoOptions(context, 1);
+        options.RewardModels.Add(RewardModel.FromFunction(s => s["Answer"] == "yes" ? 1f : 0f, name: "answer", columns: new[] { "Answer" }));
+        options.EvaluationData = AdrpoGrpoTrainerTests.Prompts(context, HeldOut);
+        var error = Assert.ThrowsExactly<ArgumentException>(() => new AdrpoGrpoTrainer(context, options).Fit(context.Data.LoadFromEnumerable(AdrpoGrpoTrainerTests.TrainPrompts.Select(p => new QaRow { Prompt = p, Answer = "no" }).ToList())));
+        StringAssert.Contains(error.Message, "Options.EvaluationData");
+        StringAssert.Contains(error.Message, "Answer");
+    }
+
+    private sealed class QaRow
+    {
+        public string Prompt { get; set; } = string.Empty;
+
+        public string Answer { get; set; } = string.Empty;
+    }
+
+    [TestMethod]
     public void EvaluationDataWithoutThePromptColumnIsNamed()
     {
         var context = new MLContext(seed: 1);
