@@ -14,7 +14,9 @@ namespace Adrpo.Training.Language;
 /// <summary>
 /// One GRPO / ADRPO-GRPO iteration at a time: sample prompts, generate G completions each (no autograd, KV cache),
 /// score them, compute group advantages and per-sample KL coefficients, then take the clipped-surrogate + KL steps
-/// (eq. 3 / eq. 7). The reference model is a frozen copy of the initial weights.
+/// (eq. 3 / eq. 7). The reference model is a frozen copy of the initial weights for full fine-tuning, the model
+/// itself with its LoRA adapters switched off when <see cref="FineTuningOptions{TMetrics}.LoraRank"/> is above 0, and
+/// absent for GRPO with a fixed beta of 0 (the KL term vanishes, so no reference pass runs).
 /// </summary>
 internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMetrics>, IDisposable
 {
@@ -22,7 +24,8 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     private readonly IReadOnlyList<string> _prompts;
     private readonly RewardScorer _rewards;
     private readonly QwenForCausalLM _model;
-    private readonly QwenForCausalLM _reference;
+    private readonly QwenForCausalLM? _reference;
+    private readonly IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter)> _trainable;
     private readonly LanguagePromptEncoder _encoder;
     private readonly QwenGenerator _generator;
     private readonly IDivergenceCoefficient _coefficient;
@@ -45,18 +48,42 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         _model = options.Model!;
         _encoder = new LanguagePromptEncoder(options.Tokenizer!, options.UseChatTemplate, options.EnableThinking, options.ResolvedMaxPromptTokens);
         _encoder.Encode(prompts);   // every training prompt must fit before any training starts
-        _reference = FrozenCopy(_model, _device.Device);
+        if (options.LoraRank > 0 && !_model.HasAdapters)
+        {
+            // After Place, so the adapters are created on the run's device.
+            _model.AddLoraAdapters(options.LoraRank, options.LoraAlpha, options.LoraTargetModules.Count > 0 ? options.LoraTargetModules.ToList() : null, options.LoraDropout, new Generator((ulong)(uint)seed + 17));
+        }
+
+        if (_model.HasAdapters)
+        {
+            _model.AdaptersEnabled = true;   // the adapters are the policy being trained
+        }
+
+        // GRPO with a fixed beta of 0 has no KL term (eq. 3): no reference copy and no reference pass. With LoRA the
+        // reference is the base model, i.e. this model with its adapters off: no copy either.
+        UsesReference = !(options.Method == GrpoMethod.Grpo && options.Beta0 == 0);
+        _reference = UsesReference && !_model.HasAdapters ? FrozenCopy(_model, _device.Device) : null;
+        _trainable = _model.TrainableParameters();   // only lora_A / lora_B with adapters
         State = new GrpoTrainingState(seed);
         _generator = new QwenGenerator(_model, (ulong)(uint)seed + 1);
         _coefficient = options.Method == GrpoMethod.Adrpo
             ? new AdaptiveDivergenceCoefficient(options.Beta0, options.MinAdvantage, options.MaxAdvantage)
             : new FixedDivergenceCoefficient(options.Beta0);
-        _optimizer = optim.AdamW(_model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        _optimizer = optim.AdamW(_trainable.Select(p => p.Parameter), options.LearningRate, weight_decay: options.WeightDecay);
         _logProbTemperature = options.Temperature > 0 ? options.Temperature : 1.0;
-        _guard = new NonFiniteStepGuard(_optimizer, () => _model.parameters(), options.GradientClipNorm, options.MaxConsecutiveSkippedSteps);
+        _guard = new NonFiniteStepGuard(_optimizer, () => _trainable.Select(p => p.Parameter), options.GradientClipNorm, options.MaxConsecutiveSkippedSteps);
     }
 
     public GrpoTrainingState State { get; }
+
+    /// <summary>Whether the KL term needs reference log-probabilities (false for GRPO with Beta0 = 0).</summary>
+    internal bool UsesReference { get; }
+
+    /// <summary>Whether the loop holds a second, frozen copy of the model as the reference (full fine-tuning with a KL term only).</summary>
+    internal bool HoldsReferenceCopy => _reference is not null;
+
+    /// <summary>Forward passes made for reference log-probabilities so far.</summary>
+    internal int ReferencePasses { get; private set; }
 
     public int Iteration => State.Iteration;
 
@@ -114,15 +141,20 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         var beta = _coefficient.Compute(advantages);                                                   // eq. 7 / fixed
         var lossMask = completionMask * valid.to_type(ScalarType.Float32).unsqueeze(1);              // invalid rows excluded
 
-        // 6. Loss inputs: log-probabilities of the frozen reference (the KL term's pi_ref) and, for mu > 1, of the
-        //    sampling policy (the ratio's pi_old).
+        // 6. Loss inputs: log-probabilities of the frozen reference (the KL term's pi_ref; none when beta is fixed at 0)
+        //    and, for mu > 1, of the sampling policy (the ratio's pi_old).
         var ids = cat(new[] { promptIds, generated.Tokens }, 1);                                       // [B, S + L]
         var attention = cat(new[] { promptMask, generated.CompletionMask.to_type(ScalarType.Int64) }, 1);
         long promptLength = promptIds.shape[1], completionLength = generated.Tokens.shape[1];
-        Tensor referenceLogProbs, oldLogProbs;
+        Tensor? referenceLogProbs = null;
+        Tensor oldLogProbs;
         using (no_grad())
         {
-            referenceLogProbs = CompletionLogProbs(_reference, ids, attention, promptLength, completionLength).logp;
+            if (UsesReference)
+            {
+                referenceLogProbs = ReferenceLogProbs(ids, attention, promptLength, completionLength);
+            }
+
             oldLogProbs = _options.UpdatesPerIteration > 1 ? CompletionLogProbs(_model, ids, attention, promptLength, completionLength).logp : null!;
         }
 
@@ -191,16 +223,21 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         return metrics;
     }
 
-    public void Dispose() => _reference.Dispose();
+    public void Dispose() => _reference?.Dispose();
 
-    /// <summary>Writes the policy weights, optimizer, both random streams, iteration and metrics to one file, atomically.</summary>
+    /// <summary>Writes the trained weights (all of them, or only the LoRA adapters), optimizer, the random streams, iteration and metrics to one file, atomically.</summary>
     public void SaveCheckpoint(string path)
     {
         using var scope = NewDisposeScope();
         using var checkpoint = new TrainingCheckpoint(Trainer);
-        foreach (var (name, parameter) in _model.named_parameters())
+        foreach (var (name, parameter) in _trainable)
         {
             checkpoint.Tensors[ParameterPrefix + name] = parameter.detach().cpu();
+        }
+
+        if (_model.LoraDropoutRandom is Generator dropout)
+        {
+            checkpoint.Tensors["rng.lora_dropout"] = dropout.get_state();
         }
 
         checkpoint.Tensors["optimizer"] = OptimizerStateTensor.Capture(_optimizer);
@@ -224,11 +261,13 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
 
         using (no_grad())
         {
-            foreach (var (name, parameter) in _model.named_parameters())
+            foreach (var (name, parameter) in _trainable)
             {
                 parameter.copy_(checkpoint.Tensor(ParameterPrefix + name, parameter.shape));
             }
         }
+
+        _model.LoraDropoutRandom?.set_state(checkpoint.Tensor("rng.lora_dropout"));
 
         OptimizerStateTensor.Restore(_optimizer, checkpoint.Tensor("optimizer"), path);
         State.Random.set_state(checkpoint.Tensor("rng.prompts"));
@@ -254,6 +293,12 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         yield return ("PromptsPerIteration", _options.PromptsPerIteration.ToString(invariant));
         yield return ("UpdatesPerBatch", _options.UpdatesPerIteration.ToString(invariant));
         yield return ("Prompts", PromptFingerprint.Of(_prompts));
+        if (_options.LoraRank > 0)
+        {
+            // Only for LoRA runs, so full fine-tuning checkpoints written before LoRA existed still resume.
+            yield return ("LoraRank", _options.LoraRank.ToString(invariant));
+            yield return ("LoraModules", string.Join(",", _model.LoraModules().Select(l => l.Name)));
+        }
     }
 
     /// <summary>log pi(token) of the completion tokens, [B, L], from one forward pass shifted once; and the logits.</summary>
@@ -263,6 +308,26 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         var logits = model.Forward(ids, attention, null, null, checkValues: false);             // [B, S + L, V]
         var all = TokenLogProbs.FromLogits(logits, ids, _logProbTemperature, checkValues: false); // [B, S + L - 1]
         return (all.narrow(1, promptLength - 1, completionLength), logits);                     // predicts tokens S .. S + L - 1
+    }
+
+    /// <summary>log pi_ref of the completion tokens: the frozen copy, or this model with its LoRA adapters off (the base).</summary>
+    private Tensor ReferenceLogProbs(Tensor ids, Tensor attention, long promptLength, long completionLength)
+    {
+        ReferencePasses++;
+        if (_reference is not null)
+        {
+            return CompletionLogProbs(_reference, ids, attention, promptLength, completionLength).logp;
+        }
+
+        _model.AdaptersEnabled = false;
+        try
+        {
+            return CompletionLogProbs(_model, ids, attention, promptLength, completionLength).logp;
+        }
+        finally
+        {
+            _model.AdaptersEnabled = true;
+        }
     }
 
     private IReadOnlyList<long> EosIds()
