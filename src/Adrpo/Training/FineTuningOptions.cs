@@ -58,6 +58,8 @@ public abstract class FineTuningOptions<TMetrics>
     /// LoRA rank r: above 0 only low-rank adapters on <see cref="LoraTargetModules"/> train (the base weights stay
     /// frozen and the reference model is the base, computed by switching the adapters off: no second copy); 0 trains
     /// every weight. The default is the trainer's (0, full fine-tuning, for the language model; 8 for flow matching).
+    /// A model that already has adapters (for example from <c>LoadAdapter</c>) trains those, and the reference is its
+    /// base without them.
     /// </summary>
     public int LoraRank { get; set; }
 

@@ -311,7 +311,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     }
 
     /// <summary>log pi_ref of the completion tokens: the frozen copy, or this model with its LoRA adapters off (the base).</summary>
-    private Tensor ReferenceLogProbs(Tensor ids, Tensor attention, long promptLength, long completionLength)
+    internal Tensor ReferenceLogProbs(Tensor ids, Tensor attention, long promptLength, long completionLength)
     {
         ReferencePasses++;
         if (_reference is not null)

@@ -1,3 +1,4 @@
+using Adrpo.Losses.Language;
 using Adrpo.Models.Language;
 using Adrpo.Rewards;
 using Adrpo.Tests.Infrastructure;
@@ -106,6 +107,28 @@ public sealed class GrpoLoraTests
             Assert.AreEqual(0, loop.ReferencePasses, "beta 0: no reference pass");
             Assert.AreEqual(0.0, metrics.Kl, "no KL term");
         }
+    }
+
+    [TestMethod]
+    public void WithLoraTheReferenceLogProbsAreTheUntouchedBaseModelsExactly()
+    {
+        using var oneThread = new OneIntraOpThread();
+        var context = new MLContext(seed: 1);
+        var options = LoraOptions(context);
+        using var loop = Loop(context, options);
+        loop.RunIteration(CancellationToken.None);
+        loop.RunIteration(CancellationToken.None);
+
+        var ids = tensor(new long[] { 5, 6, 7, 8, 9, 10, 11, 12, 0, 0, 13, 14, 15, 16, 17, 18 }, new long[] { 2, 8 });
+        var attention = tensor(new long[] { 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1 }, new long[] { 2, 8 });
+        var untouched = AdrpoGrpoTrainerTests.TinyModel();   // the same seeded base weights, never trained
+        using var _ = no_grad();
+        var reference = loop.ReferenceLogProbs(ids, attention, promptLength: 4, completionLength: 4);
+        var expected = TokenLogProbs.FromLogits(untouched.forward(ids, attention), ids).narrow(1, 3, 4);
+        Assert.IsTrue(reference.BitEqual(expected), "pi_ref = the base model, bit for bit");
+        var policy = TokenLogProbs.FromLogits(options.Model!.forward(ids, attention), ids).narrow(1, 3, 4);
+        Assert.IsFalse(policy.allclose(expected, rtol: 1e-5, atol: 1e-5), "while the adapted policy has moved");
+        Assert.IsTrue(options.Model.AdaptersEnabled);
     }
 
     [TestMethod]
