@@ -84,6 +84,10 @@ public sealed partial class QwenForCausalLM
         LoraDropoutRandom = dropoutRandom;
     }
 
+    /// <inheritdoc/>
+    void ILoraAdaptable.AddLoraAdapters(int rank, double alpha, IReadOnlyCollection<string>? targets, Generator generator) =>
+        AddLoraAdapters(rank, alpha, targets, dropout: 0, generator);
+
     /// <summary>
     /// Folds every adapter into its base weight (<c>W + (alpha / r) B A</c>) and removes the adapters, leaving plain
     /// projections with the Hugging Face names, all trainable again; <see cref="SavePretrained"/> then writes an

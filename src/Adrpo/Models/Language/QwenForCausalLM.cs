@@ -11,7 +11,7 @@ namespace Adrpo.Models.Language;
 /// <c>tie_word_embeddings</c> the output projection is the embedding matrix itself: there is no separate
 /// <c>lm_head</c> parameter (and no <c>lm_head.weight</c> key), exactly one tensor to train.
 /// </summary>
-public sealed partial class QwenForCausalLM : nn.Module
+public sealed partial class QwenForCausalLM : nn.Module, ILoraAdaptable
 {
 #pragma warning disable IDE1006, SA1300 // Hugging Face key names
     private readonly QwenModel model;

@@ -106,6 +106,26 @@ public sealed class PeftAdapterFolderTests
     }
 
     [TestMethod]
+    public void Bfloat16AdapterFileLoadsIntoAFloat32Model()
+    {
+        // PEFT saves adapters in the model's dtype; a bfloat16 model gives a bfloat16 file.
+        var (folder, tensors) = HandWrittenFolder(edit: t =>
+        {
+            foreach (string key in t.Keys.ToList())
+            {
+                t[key] = t[key].to_type(ScalarType.BFloat16);
+            }
+        });
+        var model = new QwenForCausalLM(TinyQwen.Qwen3(), new Generator(3));
+        model.LoadAdapter(folder);
+        var (a, b) = model.LoraModules()[0].Lora.Adapters;
+        Assert.AreEqual(ScalarType.Float32, a.dtype);
+        Assert.IsTrue(a.BitEqual(tensors[Key(0, "q_proj", "A")].to_type(ScalarType.Float32)));
+        Assert.IsTrue(b.BitEqual(tensors[Key(0, "q_proj", "B")].to_type(ScalarType.Float32)));
+        Directory.Delete(folder, true);
+    }
+
+    [TestMethod]
     public void SavedFolderHasPeftsKeysAndConfigAndRoundTrips()
     {
         var model = new QwenForCausalLM(TinyQwen.Qwen3(), new Generator(3));

@@ -1,3 +1,4 @@
+using Adrpo.Generation;
 using Adrpo.Losses.Language;
 using Adrpo.Models.Language;
 using Adrpo.Rewards;
@@ -69,6 +70,21 @@ public sealed class GrpoLoraTests
         }
 
         Directory.Delete(folder, true);
+
+        // The transformer saves a plain Hugging Face folder with the adapters merged; the model in memory keeps them.
+        string saved = Path.Combine(Path.GetTempPath(), "adrpo-grpo-lora-merged-" + Guid.NewGuid().ToString("N"));
+        transformer.Save(saved);
+        Assert.IsTrue(model.HasAdapters);
+        var reloaded = CausalLanguageModelTransformer.Load(saved);
+        Assert.IsFalse(reloaded.Model.HasAdapters);
+        using (no_grad())
+        {
+            var adapted = model.forward(ids, mask);
+            var merged = reloaded.Model.forward(ids, mask);
+            Assert.IsTrue(merged.allclose(adapted, rtol: 1e-4, atol: 1e-5), $"merged export = adapted model (max diff {(merged - adapted).abs().max().item<float>()})");
+        }
+
+        Directory.Delete(saved, true);
     }
 
     [TestMethod]
