@@ -12,10 +12,18 @@ namespace Adrpo.Training;
 /// </summary>
 /// <typeparam name="TMetrics">The per-iteration metrics record the trainer reports.</typeparam>
 public abstract class FineTuningOptions<TMetrics>
+    where TMetrics : IterationMetrics
 {
     // Only the library's two trainers derive from this: the shared Fit path relies on their loops.
-    private protected FineTuningOptions()
+    private protected FineTuningOptions(string outputColumnName, double learningRate, double beta0, double advantageClip, AdvantageScaling advantageScaling, int generationBatchSize)
     {
+        OutputColumnName = outputColumnName;
+        LearningRate = learningRate;
+        Beta0 = beta0;
+        MinAdvantage = -advantageClip;
+        MaxAdvantage = advantageClip;
+        AdvantageScaling = advantageScaling;
+        GenerationBatchSize = generationBatchSize;
     }
 
     /// <summary>Input column holding the prompt text (String). Default "Prompt".</summary>
@@ -185,6 +193,18 @@ public abstract class FineTuningOptions<TMetrics>
         Require(MetricsCsvPath is null || (!string.IsNullOrWhiteSpace(MetricsCsvPath) && !Directory.Exists(MetricsCsvPath)), nameof(MetricsCsvPath), $"is '{MetricsCsvPath}'; expected null or the path of a CSV file (not a folder)");
         ValidateTrackOptions();
     }
+
+    /// <summary>The column the reward models read the generated samples from (the output column, typed for the track).</summary>
+    internal abstract RewardSampleColumn SampleColumn { get; }
+
+    /// <summary>The run's first log line.</summary>
+    internal abstract string DescribeRun(int prompts, int seed);
+
+    /// <summary>The log line of one iteration's metrics.</summary>
+    internal abstract string DescribeIteration(TMetrics metrics);
+
+    /// <summary>Builds the track's training loop (sampling, scoring, loss step); <see cref="TrainerCore{TOptions, TMetrics}"/> disposes it when Fit ends.</summary>
+    internal abstract Checkpoints.IResumableTrainingLoop<TMetrics> CreateLoop(LoopInputs run);
 
     /// <summary>Checks the model parts (required, and compatible with each other); runs before the options that may depend on them.</summary>
     private protected abstract void ValidateModel();

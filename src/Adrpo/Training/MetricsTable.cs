@@ -9,7 +9,8 @@ internal static class MetricsTable
     public static DataFrame ToDataFrame<T>(IReadOnlyList<T> rows)
     {
         var frame = new DataFrame();
-        foreach (var property in typeof(T).GetProperties())
+        // Base-record properties first (reflection lists the derived type's own first), in declaration order.
+        foreach (var property in typeof(T).GetProperties().OrderBy(p => Depth(p.DeclaringType!)).ThenBy(p => p.MetadataToken))
         {
             if (property.PropertyType == typeof(int))
             {
@@ -52,5 +53,16 @@ internal static class MetricsTable
                 File.Delete(temp);
             }
         }
+    }
+
+    private static int Depth(Type type)
+    {
+        int depth = 0;
+        for (var t = type.BaseType; t is not null; t = t.BaseType)
+        {
+            depth++;
+        }
+
+        return depth;
     }
 }

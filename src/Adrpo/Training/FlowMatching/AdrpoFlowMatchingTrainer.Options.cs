@@ -18,14 +18,8 @@ public sealed partial class AdrpoFlowMatchingTrainer
     {
         /// <summary>Creates the options with the paper's flow-matching defaults: output column "Image", learning rate 1e-4 with LoRA rank 8, beta0 1, advantages clipped to [-1, 1] in reward units (no scaling), 16 samples per generation batch.</summary>
         public Options()
+            : base(outputColumnName: "Image", learningRate: 1e-4, beta0: 1.0, advantageClip: 1.0, AdvantageScaling.None, generationBatchSize: 16)
         {
-            OutputColumnName = "Image";
-            LearningRate = 1e-4;
-            Beta0 = 1.0;
-            MinAdvantage = -1.0;
-            MaxAdvantage = 1.0;
-            AdvantageScaling = AdvantageScaling.None;
-            GenerationBatchSize = 16;
             LoraRank = 8;
         }
 
@@ -75,6 +69,17 @@ public sealed partial class AdrpoFlowMatchingTrainer
 
         /// <summary>Output column of all samples of a row when <see cref="GenerationSamplesPerPrompt"/> is above 1. Default "Images".</summary>
         public string GenerationSamplesColumnName { get; set; } = "Images";
+
+        internal override RewardSampleColumn SampleColumn => RewardSampleColumn.Vector(OutputColumnName, Generator!.SampleShape.Select(d => (int)d).ToArray());
+
+        internal override string DescribeRun(int prompts, int seed) =>
+            $"ADRPO flow matching: {Method}, {prompts} prompts, {Iterations} iterations x {PromptsPerIteration} prompts x {SamplesPerPrompt} samples, seed {seed}.";
+
+        internal override string DescribeIteration(FlowMatchingIterationMetrics m) =>
+            $"iteration {m.Iteration}/{Iterations}: reward {m.RewardMean:F4} (+-{m.RewardStd:F4}), beta {m.BetaMean:F3} [{m.BetaMin:F3}, {m.BetaMax:F3}], W2 {m.W2:F5}, diversity {m.Diversity:F3}, loss {m.Loss:F5}{(m.SkippedSteps > 0 ? $", {m.SkippedSteps} non-finite step(s) skipped" : string.Empty)}";
+
+        internal override Checkpoints.IResumableTrainingLoop<FlowMatchingIterationMetrics> CreateLoop(LoopInputs run) =>
+            new FlowMatchingTrainingLoop(this, run.Prompts, run.Rewards, run.Seed, run.Device, run.Warn);
 
         private protected override string SampleNoun => "samples";
 

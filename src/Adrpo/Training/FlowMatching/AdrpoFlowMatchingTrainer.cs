@@ -1,11 +1,6 @@
 using Adrpo.Generation;
-using Adrpo.Models;
-using Adrpo.Native;
-using Adrpo.Rewards;
 using Microsoft.Data.Analysis;
 using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 
 namespace Adrpo.Training.FlowMatching;
 
@@ -15,67 +10,38 @@ namespace Adrpo.Training.FlowMatching;
 /// and returns a <see cref="FlowMatchingGeneratorTransformer"/> that adds a generated sample column.
 /// Baselines (ORW-CFM-W2, RAFT, DPO) run in the same loop with the same budget; see <see cref="FineTuningMethod"/>.
 /// </summary>
+/// <remarks>The data flow of one iteration (prompts, samples, rewards, advantages, coefficients, loss, step) reads top
+/// to bottom in <c>FlowMatchingTrainingLoop.RunIteration</c>; the Fit path it shares with the language-model trainer
+/// is <c>TrainerCore</c>.</remarks>
 public sealed partial class AdrpoFlowMatchingTrainer : IEstimator<FlowMatchingGeneratorTransformer>
 {
-    private readonly MLContext _context;
-    private readonly Options _options;
-    private readonly IHost _host;
+    private readonly TrainerCore<Options, FlowMatchingIterationMetrics> _core;
 
     /// <summary>Creates the trainer; prefer <c>mlContext.FineTuning().AdrpoFlowMatching(options)</c>.</summary>
-    public AdrpoFlowMatchingTrainer(MLContext context, Options options)
-    {
-        _context = context ?? throw new ArgumentNullException(nameof(context));
-        _options = options ?? throw new ArgumentNullException(nameof(options));
-        TorchRuntime.EnsureAvailable();
-        _options.Validate();
-        _host = ((IHostEnvironment)context).Register(nameof(AdrpoFlowMatchingTrainer));
-    }
+    /// <exception cref="ArgumentOutOfRangeException">An option is invalid (the message names it).</exception>
+    public AdrpoFlowMatchingTrainer(MLContext context, Options options) => _core = new(context, options, nameof(AdrpoFlowMatchingTrainer));
 
     /// <summary>Metrics of the last <see cref="Fit"/>, one row per iteration (also written to <see cref="FineTuningOptions{TMetrics}.MetricsCsvPath"/>).</summary>
-    public DataFrame? Metrics { get; private set; }
+    public DataFrame? Metrics => _core.Metrics;
 
     /// <summary>Fine-tunes the generator on the prompts of <paramref name="input"/>.</summary>
     public FlowMatchingGeneratorTransformer Fit(IDataView input)
     {
-        var (transformer, metrics) = FineTuningRun.Fit(
-            _context,
-            _host,
-            input,
-            _options,
-            RewardSampleColumn.Vector(_options.OutputColumnName, _options.Generator!.SampleShape.Select(d => (int)d).ToArray()),
-            (prompts, seed) => $"ADRPO flow matching: {_options.Method}, {prompts.Count} prompts, {_options.Iterations} iterations x {_options.PromptsPerIteration} prompts x {_options.SamplesPerPrompt} samples, seed {seed}.",
-            m => $"iteration {m.Iteration}/{_options.Iterations}: reward {m.RewardMean:F4} (+-{m.RewardStd:F4}), beta {m.BetaMean:F3} [{m.BetaMin:F3}, {m.BetaMax:F3}], W2 {m.W2:F5}, diversity {m.Diversity:F3}, loss {m.Loss:F5}{(m.SkippedSteps > 0 ? $", {m.SkippedSteps} non-finite step(s) skipped" : string.Empty)}",
-            run => new FlowMatchingTrainingLoop(_options, run.Prompts, run.Rewards, run.Seed, run.Device, run.Warn),
-            (seed, device) =>
-            {
-                _options.Generator.SetTraining(false);
-                return new FlowMatchingGeneratorTransformer(_options.Generator, _options.TextEncoder!, GenerationSettings.From(_options, seed), device.Device);
-            });
-        Metrics = metrics;
-        return transformer;
+        var options = _core.Options;
+        return _core.Fit(input, (seed, device) =>
+        {
+            options.Generator!.SetTraining(false);
+            return new FlowMatchingGeneratorTransformer(options.Generator, options.TextEncoder!, GenerationSettings.From(options, seed), device.Device);
+        });
     }
 
-    /// <summary>The input schema plus the generated sample column (a Single vector).</summary>
+    /// <summary>The input schema plus the generated sample column (a Single vector), and the column of several samples per prompt when <see cref="Options.GenerationSamplesPerPrompt"/> is above 1.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        var prompt = inputSchema.FirstOrDefault(c => c.Name == _options.PromptColumnName);
-        if (prompt.Name is null)
-        {
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Input column '{_options.PromptColumnName}' (the prompt column) was not found.");
-        }
-
-        if (prompt.ItemType is not TextDataViewType || prompt.Kind != SchemaShape.Column.VectorKind.Scalar)
-        {
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Input column '{_options.PromptColumnName}' must be a String scalar, but is {prompt.ItemType}.");
-        }
-
-        var added = new List<SchemaShape.Column> { SchemaShapeColumns.Vector(_context, _options.OutputColumnName, _options.Generator!.SampleShape) };
-        if (_options.GenerationSamplesPerPrompt > 1)
-        {
-            added.Add(SchemaShapeColumns.Vector(_context, _options.GenerationSamplesColumnName, _options.Generator.SampleShape.Prepend(_options.GenerationSamplesPerPrompt).ToArray()));
-        }
-
-        return new SchemaShape(inputSchema.Where(c => added.All(a => a.Name != c.Name)).Concat(added));
+        var options = _core.Options;
+        var sample = SchemaShapeColumns.Vector(_core.Context, options.OutputColumnName, options.Generator!.SampleShape);
+        return options.GenerationSamplesPerPrompt > 1
+            ? _core.OutputSchema(inputSchema, sample, SchemaShapeColumns.Vector(_core.Context, options.GenerationSamplesColumnName, options.Generator.SampleShape.Prepend(options.GenerationSamplesPerPrompt).ToArray()))
+            : _core.OutputSchema(inputSchema, sample);
     }
 }

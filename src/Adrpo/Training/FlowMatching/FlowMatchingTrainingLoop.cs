@@ -44,7 +44,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         _model = options.Generator!;
         _device = device;
         _device.Place(_model);
-        State = new FlowMatchingTrainingState(seed);
+        State = new TrainingState<FlowMatchingIterationMetrics>(seed);
         PrepareAdapters(seed);
         _conditions = _device.ToDevice(options.TextEncoder!.Encode(prompts));
         if (!_conditions.shape.SequenceEqual(new long[] { prompts.Count, _model.ConditionDimension }))
@@ -73,7 +73,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         }
     }
 
-    public FlowMatchingTrainingState State { get; }
+    public TrainingState<FlowMatchingIterationMetrics> State { get; }
 
     /// <summary>Frees the prompt embeddings, DPO's reference pairs and the random stream; the generator belongs to the caller.</summary>
     public void Dispose()
@@ -246,50 +246,19 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
     }
 
     /// <summary>Writes weights (or adapters), optimizer, random state, iteration and metrics to one file, atomically.</summary>
-    public void SaveCheckpoint(string path)
-    {
-        using var scope = NewDisposeScope();   // detach/cpu copies and the optimizer's temporaries die here
-        using var checkpoint = new TrainingCheckpoint(Trainer);
-        var parameters = _model.TrainableParameters();
-        for (int i = 0; i < parameters.Count; i++)
-        {
-            checkpoint.Tensors[ParameterKey(i)] = parameters[i].detach().cpu();
-        }
-
-        checkpoint.Tensors["optimizer"] = OptimizerStateTensor.Capture(_optimizer);
-        checkpoint.Tensors["rng"] = State.Random.get_state();
-        checkpoint.SetInt("iteration", State.Iteration);
-        checkpoint.SetInt("skipped_in_a_row", _guard.Consecutive);
-        checkpoint.SetJson("metrics", State.Metrics);
-        checkpoint.SetFingerprint(Fingerprint());
-
-        checkpoint.Save(path);
-        checkpoint.Tensors.Clear();   // the scope owns them
-    }
+    public void SaveCheckpoint(string path) => LoopCheckpoint.Save(path, CheckpointParts(), State);
 
     /// <summary>Continues from a checkpoint of the same run settings: every random draw after it matches an uninterrupted run.</summary>
-    public void RestoreCheckpoint(string path)
-    {
-        using var scope = NewDisposeScope();
-        using var checkpoint = TrainingCheckpoint.Load(path, Trainer);
-        checkpoint.RequireFingerprint(Fingerprint());
+    public void RestoreCheckpoint(string path) => LoopCheckpoint.Restore(path, CheckpointParts(), State);
 
-        var parameters = _model.TrainableParameters();
-        using (no_grad())
-        {
-            for (int i = 0; i < parameters.Count; i++)
-            {
-                parameters[i].copy_(checkpoint.Tensor(ParameterKey(i), parameters[i].shape));
-            }
-        }
-
-        OptimizerStateTensor.Restore(_optimizer, checkpoint.Tensor("optimizer"), path);
-        State.Random.set_state(checkpoint.Tensor("rng"));
-        State.Iteration = (int)checkpoint.Int("iteration");
-        _guard.Consecutive = (int)checkpoint.Int("skipped_in_a_row");
-        State.Metrics.Clear();
-        State.Metrics.AddRange(checkpoint.FromJson<List<FlowMatchingIterationMetrics>>("metrics"));
-    }
+    /// <summary>The trainable tensors (weights, or LoRA adapters) by position, and the run's one random stream.</summary>
+    private LoopCheckpoint.Parts CheckpointParts() => new(
+        Trainer,
+        _model.TrainableParameters().Select((p, i) => (ParameterKey(i), (Tensor)p)).ToList(),
+        _optimizer,
+        new[] { ("rng", State.Random) },
+        _guard,
+        Fingerprint());
 
     private const string Trainer = "flow-matching";
 

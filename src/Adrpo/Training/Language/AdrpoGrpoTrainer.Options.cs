@@ -17,14 +17,8 @@ public sealed partial class AdrpoGrpoTrainer
     {
         /// <summary>Creates the options with the language-model defaults: output column "Completion", learning rate 1e-5, beta0 0.04, advantages clipped to [-0.04, 0.04] after group scaling, 8 rows per generation batch.</summary>
         public Options()
+            : base(outputColumnName: "Completion", learningRate: 1e-5, beta0: 0.04, advantageClip: 0.04, AdvantageScaling.Group, generationBatchSize: 8)
         {
-            OutputColumnName = "Completion";
-            LearningRate = 1e-5;
-            Beta0 = 0.04;
-            MinAdvantage = -0.04;
-            MaxAdvantage = 0.04;
-            AdvantageScaling = AdvantageScaling.Group;
-            GenerationBatchSize = 8;
         }
 
         /// <summary>Objective: ADRPO-GRPO, beta_i = beta0 - clip(A_i) (eq. 7), or GRPO with beta = Beta0 (eq. 3). Default <see cref="GrpoMethod.Adrpo"/>.</summary>
@@ -69,6 +63,17 @@ public sealed partial class AdrpoGrpoTrainer
 
         /// <summary>Nucleus (top-p) filter; 1 disables. Default 1.</summary>
         public double TopP { get; set; } = 1.0;
+
+        internal override RewardSampleColumn SampleColumn => RewardSampleColumn.Text(OutputColumnName);
+
+        internal override string DescribeRun(int prompts, int seed) =>
+            $"{(Method == GrpoMethod.Adrpo ? "ADRPO-GRPO" : "GRPO")}: {prompts} prompts, {Iterations} iterations x {PromptsPerIteration} prompts x {SamplesPerPrompt} completions, seed {seed}.";
+
+        internal override string DescribeIteration(GrpoIterationMetrics m) =>
+            $"iteration {m.Iteration}/{Iterations}: reward {m.RewardMean:F4} (+-{m.RewardStd:F4}), KL {m.Kl:F5}, beta {m.BetaMean:F4} [{m.BetaMin:F4}, {m.BetaMax:F4}], entropy {m.Entropy:F3}, length {m.CompletionLength:F1}, {m.TokensPerSecond:F0} tokens/s{(m.SkippedSteps > 0 ? $", {m.SkippedSteps} non-finite step(s) skipped" : string.Empty)}";
+
+        internal override Checkpoints.IResumableTrainingLoop<GrpoIterationMetrics> CreateLoop(LoopInputs run) =>
+            new GrpoTrainingLoop(this, run.Prompts, run.Rewards, run.Seed, run.Device, run.Warn);
 
         private protected override string SampleNoun => "completions";
 

@@ -64,7 +64,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         UsesReference = !(options.Method == GrpoMethod.Grpo && options.Beta0 == 0);
         _reference = UsesReference && !_model.HasAdapters ? FrozenCopy(_model, _device.Device) : null;
         _trainable = _model.TrainableParameters();   // only lora_A / lora_B with adapters
-        State = new GrpoTrainingState(seed);
+        State = new TrainingState<GrpoIterationMetrics>(seed);
         _generator = new QwenGenerator(_model, (ulong)(uint)seed + 1);
         _coefficient = options.Method == GrpoMethod.Adrpo
             ? new AdaptiveDivergenceCoefficient(options.Beta0, options.MinAdvantage, options.MaxAdvantage)
@@ -74,7 +74,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         _guard = new NonFiniteStepGuard(_optimizer, () => _trainable.Select(p => p.Parameter), options.GradientClipNorm, options.MaxConsecutiveSkippedSteps);
     }
 
-    public GrpoTrainingState State { get; }
+    public TrainingState<GrpoIterationMetrics> State { get; }
 
     /// <summary>Whether the KL term needs reference log-probabilities (false for GRPO with Beta0 = 0).</summary>
     internal bool UsesReference { get; }
@@ -226,56 +226,28 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     public void Dispose() => _reference?.Dispose();
 
     /// <summary>Writes the trained weights (all of them, or only the LoRA adapters), optimizer, the random streams, iteration and metrics to one file, atomically.</summary>
-    public void SaveCheckpoint(string path)
-    {
-        using var scope = NewDisposeScope();
-        using var checkpoint = new TrainingCheckpoint(Trainer);
-        foreach (var (name, parameter) in _trainable)
-        {
-            checkpoint.Tensors[ParameterPrefix + name] = parameter.detach().cpu();
-        }
-
-        if (_model.LoraDropoutRandom is Generator dropout)
-        {
-            checkpoint.Tensors["rng.lora_dropout"] = dropout.get_state();
-        }
-
-        checkpoint.Tensors["optimizer"] = OptimizerStateTensor.Capture(_optimizer);
-        checkpoint.Tensors["rng.prompts"] = State.Random.get_state();
-        checkpoint.Tensors["rng.sampling"] = _generator.Random.get_state();
-        checkpoint.SetInt("iteration", State.Iteration);
-        checkpoint.SetInt("skipped_in_a_row", _guard.Consecutive);
-        checkpoint.SetJson("metrics", State.Metrics);
-        checkpoint.SetFingerprint(Fingerprint());
-
-        checkpoint.Save(path);
-        checkpoint.Tensors.Clear();   // the scope owns them
-    }
+    public void SaveCheckpoint(string path) => LoopCheckpoint.Save(path, CheckpointParts(), State);
 
     /// <summary>Continues from a checkpoint of the same run settings; the reference stays the model passed in (the base).</summary>
-    public void RestoreCheckpoint(string path)
-    {
-        using var scope = NewDisposeScope();
-        using var checkpoint = TrainingCheckpoint.Load(path, Trainer);
-        checkpoint.RequireFingerprint(Fingerprint());
+    public void RestoreCheckpoint(string path) => LoopCheckpoint.Restore(path, CheckpointParts(), State);
 
-        using (no_grad())
+    /// <summary>The trained parameters (every weight, or the LoRA adapters only) under "model." + their HF names, the
+    /// prompt and sampling random streams, and with LoRA dropout its mask stream.</summary>
+    private LoopCheckpoint.Parts CheckpointParts()
+    {
+        var generators = new List<(string, Generator)> { ("rng.prompts", State.Random), ("rng.sampling", _generator.Random) };
+        if (_model.LoraDropoutRandom is Generator dropout)
         {
-            foreach (var (name, parameter) in _trainable)
-            {
-                parameter.copy_(checkpoint.Tensor(ParameterPrefix + name, parameter.shape));
-            }
+            generators.Add(("rng.lora_dropout", dropout));
         }
 
-        _model.LoraDropoutRandom?.set_state(checkpoint.Tensor("rng.lora_dropout"));
-
-        OptimizerStateTensor.Restore(_optimizer, checkpoint.Tensor("optimizer"), path);
-        State.Random.set_state(checkpoint.Tensor("rng.prompts"));
-        _generator.Random.set_state(checkpoint.Tensor("rng.sampling"));
-        State.Iteration = (int)checkpoint.Int("iteration");
-        _guard.Consecutive = (int)checkpoint.Int("skipped_in_a_row");
-        State.Metrics.Clear();
-        State.Metrics.AddRange(checkpoint.FromJson<List<GrpoIterationMetrics>>("metrics"));
+        return new(
+            Trainer,
+            _trainable.Select(p => (ParameterPrefix + p.Name, (Tensor)p.Parameter)).ToList(),
+            _optimizer,
+            generators,
+            _guard,
+            Fingerprint());
     }
 
     private const string Trainer = "grpo";
