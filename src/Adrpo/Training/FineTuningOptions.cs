@@ -1,5 +1,6 @@
 using Adrpo.Advantages;
 using Adrpo.Rewards;
+using Microsoft.ML;
 
 namespace Adrpo.Training;
 
@@ -153,6 +154,45 @@ public abstract class FineTuningOptions<TMetrics>
     /// </summary>
     public int MaxConsecutiveSkippedSteps { get; set; } = 5;
 
+    /// <summary>
+    /// Held-out data evaluated during training (null: no evaluation): its prompt column (<see cref="PromptColumnName"/>)
+    /// and any other columns the rewards read. Every <see cref="EvaluationInterval"/> iterations, before training and
+    /// after the last iteration, <see cref="EvaluationSamplesPerPrompt"/> samples of each row are drawn with a fixed
+    /// seed (the same noise every time) and scored by every reward model; the means go to
+    /// <see cref="IterationMetrics.HeldOutRewardMean"/> and <see cref="IterationMetrics.HeldOutRewardMeanPerModel"/>.
+    /// Costs one sampling pass over the data per evaluation.
+    /// </summary>
+    public IDataView? EvaluationData { get; set; }
+
+    /// <summary>Iterations between held-out evaluations (and after the last one). Default 10.</summary>
+    public int EvaluationInterval { get; set; } = 10;
+
+    /// <summary>Samples drawn per held-out row at each evaluation. Default 4.</summary>
+    public int EvaluationSamplesPerPrompt { get; set; } = 4;
+
+    /// <summary>
+    /// Folder for the held-out samples of each evaluation (null: none): <c>heldout-0000.jsonl</c> (prompt,
+    /// completion, total and per-model rewards, one JSON object per line) for language models, or
+    /// <c>heldout-0000.png</c> (a grid: one row per prompt, the first 16 prompts, the prompt written under its row)
+    /// for images, numbered by iteration.
+    /// </summary>
+    public string? EvaluationSamplesFolder { get; set; }
+
+    /// <summary>
+    /// Reward-hacking guard's divergence bound: a warning (and with <see cref="StopOnRewardHacking"/> a stop) when an
+    /// iteration's divergence to the reference passes it: the KL estimate for the language model, W2 for flow
+    /// matching. Default +infinity (off).
+    /// </summary>
+    public double MaxDivergence { get; set; } = double.PositiveInfinity;
+
+    /// <summary>
+    /// When the reward-hacking guard fires (the held-out reward fell at two evaluations in a row while the training
+    /// reward rose, or the divergence passed <see cref="MaxDivergence"/>), stop training and put back the trainable
+    /// weights of the evaluation with the best held-out reward (the model before training included). Default false:
+    /// the guard only warns. The last checkpoint file keeps the state at the stop.
+    /// </summary>
+    public bool StopOnRewardHacking { get; set; }
+
     /// <summary>What one of <see cref="SamplesPerPrompt"/> is called in messages ("samples", "completions").</summary>
     private protected abstract string SampleNoun { get; }
 
@@ -191,6 +231,11 @@ public abstract class FineTuningOptions<TMetrics>
         Require(Enum.IsDefined(AdvantageScaling), nameof(AdvantageScaling), $"is {AdvantageScaling}; expected one of {string.Join(", ", Enum.GetNames<AdvantageScaling>())}");
         Require(Enum.IsDefined(Schedule), nameof(Schedule), $"is {Schedule}; expected one of {string.Join(", ", Enum.GetNames<LearningRateSchedule>())}");
         Require(MetricsCsvPath is null || (!string.IsNullOrWhiteSpace(MetricsCsvPath) && !Directory.Exists(MetricsCsvPath)), nameof(MetricsCsvPath), $"is '{MetricsCsvPath}'; expected null or the path of a CSV file (not a folder)");
+        Require(EvaluationInterval >= 1, nameof(EvaluationInterval), $"is {EvaluationInterval}; expected at least 1 iteration");
+        Require(EvaluationSamplesPerPrompt >= 1, nameof(EvaluationSamplesPerPrompt), $"is {EvaluationSamplesPerPrompt}; expected at least 1");
+        Require(EvaluationSamplesFolder is null || (!string.IsNullOrWhiteSpace(EvaluationSamplesFolder) && !File.Exists(EvaluationSamplesFolder)), nameof(EvaluationSamplesFolder), $"is '{EvaluationSamplesFolder}'; expected null or a folder path (not a file)");
+        Require(MaxDivergence > 0 && !double.IsNaN(MaxDivergence), nameof(MaxDivergence), $"is {MaxDivergence}; expected a positive bound, or +infinity (off)");
+        Require(!StopOnRewardHacking || EvaluationData is not null || double.IsFinite(MaxDivergence), nameof(StopOnRewardHacking), "is true, but there is nothing to guard: set EvaluationData (held-out reward) or a finite MaxDivergence");
         ValidateTrackOptions();
     }
 
@@ -205,6 +250,12 @@ public abstract class FineTuningOptions<TMetrics>
 
     /// <summary>Builds the track's training loop (sampling, scoring, loss step); <see cref="TrainerCore{TOptions, TMetrics}"/> disposes it when Fit ends.</summary>
     internal abstract Checkpoints.IResumableTrainingLoop<TMetrics> CreateLoop(LoopInputs run);
+
+    /// <summary>What the divergence of <see cref="MaxDivergence"/> is called in messages ("KL", "W2").</summary>
+    internal abstract string DivergenceName { get; }
+
+    /// <summary>The divergence to the reference that <see cref="MaxDivergence"/> bounds, from one iteration's metrics.</summary>
+    internal abstract double DivergenceOf(TMetrics metrics);
 
     /// <summary>Checks the model parts (required, and compatible with each other); runs before the options that may depend on them.</summary>
     private protected abstract void ValidateModel();

@@ -50,4 +50,15 @@ public abstract record IterationMetrics
 
     /// <summary>Wall time of the iteration in seconds.</summary>
     public double Seconds { get; init; }
+
+    /// <summary>
+    /// Mean total (weighted) reward of the held-out evaluation after this iteration
+    /// (<see cref="FineTuningOptions{TMetrics}.EvaluationData"/>); NaN in iterations without an evaluation. With
+    /// evaluation data the metrics start with a row of iteration 0: the held-out reward of the model before training,
+    /// every training column NaN. Null in iterations without an evaluation (NaN in the <c>DataFrame</c> and CSV).
+    /// </summary>
+    public double? HeldOutRewardMean { get; init; }
+
+    /// <summary>Held-out mean raw score of each reward model, by name; empty in iterations without an evaluation.</summary>
+    public IReadOnlyDictionary<string, double> HeldOutRewardMeanPerModel { get; init; } = new Dictionary<string, double>();
 }

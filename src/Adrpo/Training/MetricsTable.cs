@@ -20,6 +20,11 @@ internal static class MetricsTable
             {
                 frame.Columns.Add(new DoubleDataFrameColumn(property.Name, rows.Select(r => (double)property.GetValue(r)!)));
             }
+            else if (property.PropertyType == typeof(double?))
+            {
+                // A measurement some rows do not make (held-out evaluations): NaN there, so the column stays numeric.
+                frame.Columns.Add(new DoubleDataFrameColumn(property.Name, rows.Select(r => (double?)property.GetValue(r) ?? double.NaN)));
+            }
             else if (property.PropertyType == typeof(IReadOnlyDictionary<string, double>))
             {
                 var keys = rows.SelectMany(r => ((IReadOnlyDictionary<string, double>)property.GetValue(r)!).Keys).Distinct().ToList();
@@ -53,6 +58,19 @@ internal static class MetricsTable
                 File.Delete(temp);
             }
         }
+    }
+
+    /// <summary>A row with every numeric measurement NaN (integers 0, dictionaries empty), for rows that measured only some columns.</summary>
+    public static T Blank<T>()
+        where T : new()
+    {
+        var row = new T();
+        foreach (var property in typeof(T).GetProperties().Where(p => p.PropertyType == typeof(double) && p.CanWrite))
+        {
+            property.SetValue(row, double.NaN);
+        }
+
+        return row;
     }
 
     private static int Depth(Type type)

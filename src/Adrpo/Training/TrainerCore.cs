@@ -1,6 +1,8 @@
 using Adrpo.Native;
 using Adrpo.Rewards;
+using System.Globalization;
 using Adrpo.Training.Checkpoints;
+using Adrpo.Training.Evaluation;
 using Microsoft.Data.Analysis;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -19,7 +21,7 @@ namespace Adrpo.Training;
 /// <typeparam name="TMetrics">The trainer's per-iteration metrics record.</typeparam>
 internal sealed class TrainerCore<TOptions, TMetrics>
     where TOptions : FineTuningOptions<TMetrics>
-    where TMetrics : IterationMetrics
+    where TMetrics : IterationMetrics, new()
 {
     /// <summary>Checks the native runtime and every option, so a bad setting fails when the trainer is built.</summary>
     public TrainerCore(MLContext context, TOptions options, string trainerName)
@@ -58,7 +60,25 @@ internal sealed class TrainerCore<TOptions, TMetrics>
         info(options.DescribeRun(prompts.Count, seed));
 
         var device = TrainingDevice.Select(Context);   // the one choice of device for the run and the returned transformer
+        using var evaluation = new HeldOutEvaluation<TMetrics>(options, seed, info, warn);
         using var loop = options.CreateLoop(new LoopInputs(prompts, rewards, seed, device, warn));
+        void Publish(TMetrics metrics, string line)
+        {
+            info(line);
+            progress.Report(metrics);
+            if (options.MetricsCsvPath is not null)
+            {
+                MetricsTable.WriteCsv(MetricsTable.ToDataFrame(loop.Metrics), options.MetricsCsvPath);
+            }
+        }
+
+        bool fresh = options.CheckpointPath is null || !options.ResumeFromCheckpoint || !File.Exists(options.CheckpointPath);
+        if (fresh && evaluation.Baseline(loop) is TMetrics before)   // a resumed run has its row 0 in the checkpoint
+        {
+            loop.Metrics.Add(before);
+            Publish(before, string.Create(CultureInfo.InvariantCulture, $"before training: held-out reward {before.HeldOutRewardMean:F4}"));
+        }
+
         CheckpointedTraining.Run(
             loop,
             options.Iterations,
@@ -67,13 +87,16 @@ internal sealed class TrainerCore<TOptions, TMetrics>
             info,
             metrics =>
             {
-                info(options.DescribeIteration(metrics));
-                progress.Report(metrics);
-                if (options.MetricsCsvPath is not null)
-                {
-                    MetricsTable.WriteCsv(MetricsTable.ToDataFrame(loop.Metrics), options.MetricsCsvPath);
-                }
-            });
+                metrics = evaluation.AfterIteration(loop, metrics);
+                loop.Metrics[^1] = metrics;
+                Publish(metrics, options.DescribeIteration(metrics) + (metrics.HeldOutRewardMean is double heldOut ? string.Create(CultureInfo.InvariantCulture, $", held-out reward {heldOut:F4}") : string.Empty));
+                return metrics;
+            },
+            () => evaluation.StopRequested);
+        if (evaluation.StopRequested)
+        {
+            evaluation.RestoreBest(loop);
+        }
 
         Metrics = MetricsTable.ToDataFrame(loop.Metrics);
         return buildTransformer(seed, device);

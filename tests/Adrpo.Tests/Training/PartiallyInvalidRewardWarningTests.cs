@@ -80,7 +80,7 @@ public sealed class PartiallyInvalidRewardWarningTests
             Seed = 7,
         };
         context.FineTuning().AdrpoGrpo(options).Fit(AdrpoGrpoTrainerTests.Prompts(context, AdrpoGrpoTrainerTests.TrainPrompts));
-        Assert.AreEqual(0, warnings.Count, string.Join("\n", warnings));
+        Assert.AreEqual(0, warnings.Count(w => w.Contains("NaN or infinite", StringComparison.Ordinal)), string.Join("\n", warnings));
     }
 
     private static void AssertOneWarningPerIteration(List<string> warnings, List<(int Iteration, int Invalid)> iterations, int rows, string model)
@@ -95,13 +95,13 @@ public sealed class PartiallyInvalidRewardWarningTests
         }
     }
 
-    /// <summary>The warnings the MLContext log receives.</summary>
+    /// <summary>The warnings about rewards the MLContext log receives (not the adaptive coefficient's diagnostics).</summary>
     private static List<string> Warnings(MLContext context)
     {
         var warnings = new List<string>();
         context.Log += (_, e) =>
         {
-            if (e.Kind == ChannelMessageKind.Warning)
+            if (e.Kind == ChannelMessageKind.Warning && !e.Message.Contains("beta_i", StringComparison.Ordinal))
             {
                 lock (warnings)
                 {

@@ -81,6 +81,10 @@ public sealed partial class AdrpoFlowMatchingTrainer
         internal override Checkpoints.IResumableTrainingLoop<FlowMatchingIterationMetrics> CreateLoop(LoopInputs run) =>
             new FlowMatchingTrainingLoop(this, run.Prompts, run.Rewards, run.Seed, run.Device, run.Warn);
 
+        internal override string DivergenceName => "W2";
+
+        internal override double DivergenceOf(FlowMatchingIterationMetrics m) => m.W2;
+
         private protected override string SampleNoun => "samples";
 
         // The flow-matching trainer has always required beta0 >= Amax, whatever the method.

@@ -5,6 +5,7 @@ using Adrpo.Models;
 using Adrpo.Regularization;
 using Adrpo.Rewards;
 using Adrpo.Training.Checkpoints;
+using Adrpo.Training.Evaluation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -29,6 +30,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
     private readonly DpoPairs? _dpoPairs;
     private readonly NonFiniteStepGuard _guard;
     private readonly Action<string> _warn;
+    private readonly InertCoefficientCheck? _inert;
     private int _skippedThisIteration;
 
     // warn receives a warning for each iteration (and DPO's reference pass) whose rewards were partly invalid.
@@ -58,6 +60,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
             FineTuningMethod.OrwCfmW2 => new FixedDivergenceCoefficient(options.OrwAlpha),
             _ => new FixedDivergenceCoefficient(0),
         };
+        _inert = options.Method == FineTuningMethod.Adrpo ? new InertCoefficientCheck(options.MinAdvantage, options.MaxAdvantage) : null;
         var parameters = _model.TrainableParameters();
         if (parameters.Count == 0)
         {
@@ -87,7 +90,35 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
 
     public int Iteration => State.Iteration;
 
-    public IReadOnlyList<FlowMatchingIterationMetrics> Metrics => State.Metrics;
+    public List<FlowMatchingIterationMetrics> Metrics => State.Metrics;
+
+    /// <summary>
+    /// Held-out images of the current policy (the training ODE solver, steps and guidance), GenerationBatchSize at a
+    /// time, from a generator of its own seeded with <paramref name="seed"/>, and their rewards.
+    /// </summary>
+    public HeldOutSamples SampleHeldOut(IReadOnlyList<string> prompts, int samplesPerPrompt, ulong seed)
+    {
+        var rows = prompts.SelectMany(p => Enumerable.Repeat(p, samplesPerPrompt)).ToList();
+        using var generator = new Generator(seed);
+        _model.SetTraining(false);
+        Tensor images;
+        using (var scope = NewDisposeScope())
+        {
+            var conditions = _device.ToDevice(_options.TextEncoder!.Encode(prompts)).repeat_interleave(samplesPerPrompt, 0);   // [rows, D]
+            var chunks = new List<Tensor>();
+            for (long start = 0; start < rows.Count; start += _options.GenerationBatchSize)
+            {
+                long length = Math.Min(_options.GenerationBatchSize, rows.Count - start);
+                chunks.Add(_sampler.Sample(conditions.narrow(0, start, length), generator).cpu());
+            }
+
+            images = cat(chunks.ToArray(), 0).MoveToOuterDisposeScope();                        // [rows, C, H, W]
+        }
+
+        return new HeldOutSamples(rows, _rewards.Score(rows, SampleRows.Of(images)), null, images);
+    }
+
+    public IReadOnlyList<Tensor> TrainableParameters() => _model.TrainableParameters().Select(p => (Tensor)p).ToList();
 
     public FlowMatchingIterationMetrics RunIteration(CancellationToken cancellation)
     {
@@ -123,6 +154,10 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
             GroupAdvantages.Compute(rewards.index_select(0, keep), groups, _options.AdvantageScaling, GroupAdvantages.DefaultScalingEpsilon, checkValues: false),
             _options.MinAdvantage, _options.MaxAdvantage);
         var beta = _coefficient.Compute(advantages);
+        if (_inert?.Check(State.Iteration + 1, advantages.data<float>().ToArray()) is string inert)   // CPU tensors: no sync
+        {
+            _warn(inert);
+        }
 
         // 6.-7. Loss and step, UpdatesPerIteration times, each with fresh x0 and t (OnlineStep below; DPO: DpoStep).
         _model.SetTraining(true);

@@ -75,6 +75,10 @@ public sealed partial class AdrpoGrpoTrainer
         internal override Checkpoints.IResumableTrainingLoop<GrpoIterationMetrics> CreateLoop(LoopInputs run) =>
             new GrpoTrainingLoop(this, run.Prompts, run.Rewards, run.Seed, run.Device, run.Warn);
 
+        internal override string DivergenceName => "KL";
+
+        internal override double DivergenceOf(GrpoIterationMetrics m) => m.Kl;
+
         private protected override string SampleNoun => "completions";
 
         private protected override bool NeedsBeta0AboveMaxAdvantage => Method == GrpoMethod.Adrpo;

@@ -6,6 +6,7 @@ using Adrpo.Models.Language;
 using Adrpo.Regularization;
 using Adrpo.Rewards;
 using Adrpo.Training.Checkpoints;
+using Adrpo.Training.Evaluation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -34,6 +35,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     private readonly NonFiniteStepGuard _guard;
     private readonly Action<string> _warn;
     private readonly TrainingDevice _device;
+    private readonly InertCoefficientCheck? _inert;
 
     // warn receives a warning for each iteration whose rewards were partly invalid (those samples are left out).
     // device holds the model (moved there first, before the reference copy and the optimizer exist) and every tensor.
@@ -69,6 +71,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         _coefficient = options.Method == GrpoMethod.Adrpo
             ? new AdaptiveDivergenceCoefficient(options.Beta0, options.MinAdvantage, options.MaxAdvantage)
             : new FixedDivergenceCoefficient(options.Beta0);
+        _inert = options.Method == GrpoMethod.Adrpo ? new InertCoefficientCheck(options.MinAdvantage, options.MaxAdvantage) : null;
         _optimizer = optim.AdamW(_trainable.Select(p => p.Parameter), options.LearningRate, weight_decay: options.WeightDecay);
         _logProbTemperature = options.Temperature > 0 ? options.Temperature : 1.0;
         _guard = new NonFiniteStepGuard(_optimizer, () => _trainable.Select(p => p.Parameter), options.GradientClipNorm, options.MaxConsecutiveSkippedSteps);
@@ -87,7 +90,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
 
     public int Iteration => State.Iteration;
 
-    public IReadOnlyList<GrpoIterationMetrics> Metrics => State.Metrics;
+    public List<GrpoIterationMetrics> Metrics => State.Metrics;
 
     public GrpoIterationMetrics RunIteration(CancellationToken cancellation)
     {
@@ -109,15 +112,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         var sampling = Stopwatch.StartNew();
         // Values unchecked (no device syncs): the prompts were encoded by the tokenizer that Options.Validate checked
         // against the model's vocabulary, and the encoder left-pads them.
-        using var generated = _generator.Generate(promptIds, promptMask, new QwenGenerationOptions
-        {
-            MaxNewTokens = _options.MaxNewTokens,
-            Temperature = _options.Temperature,
-            TopK = _options.TopK,
-            TopP = _options.TopP,
-            EosTokenIds = EosIds(),
-            PadTokenId = _encoder.PadId,
-        }, checkValues: false);
+        using var generated = _generator.Generate(promptIds, promptMask, SamplingOptions(), checkValues: false);
         double samplingSeconds = sampling.Elapsed.TotalSeconds;
         var completionMask = generated.CompletionMask.to_type(ScalarType.Float32);               // [B, L]
         string[] completions = _encoder.DecodeCompletions(generated.Tokens, generated.CompletionMask);
@@ -139,6 +134,12 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         advantages.index_copy_(0, keep, GroupAdvantages.Compute(rewards.index_select(0, keep), groups.index_select(0, keep), _options.AdvantageScaling, GroupAdvantages.DefaultScalingEpsilon, checkValues: false));
         // 5. Coefficients: ADRPO beta_i = beta0 - clip(A_i, Amin, Amax) (eq. 7), or GRPO's fixed beta = beta0 (eq. 3).
         var beta = _coefficient.Compute(advantages);                                                   // eq. 7 / fixed
+        // CPU-GPU sync point (small: one value per completion), only for ADRPO: is beta_i actually adaptive?
+        if (_inert?.Check(State.Iteration + 1, advantages.index_select(0, keep).cpu().data<float>().ToArray()) is string inert)
+        {
+            _warn(inert);
+        }
+
         var lossMask = completionMask * valid.to_type(ScalarType.Float32).unsqueeze(1);              // invalid rows excluded
 
         // 6. Loss inputs: log-probabilities of the frozen reference (the KL term's pi_ref; none when beta is fixed at 0)
@@ -222,6 +223,40 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         State.Metrics.Add(metrics);
         return metrics;
     }
+
+    /// <summary>
+    /// Held-out completions of the current policy at the training temperature, GenerationBatchSize rows at a time,
+    /// from a generator of its own seeded with <paramref name="seed"/>, and their rewards.
+    /// </summary>
+    public HeldOutSamples SampleHeldOut(IReadOnlyList<string> prompts, int samplesPerPrompt, ulong seed)
+    {
+        var rows = prompts.SelectMany(p => Enumerable.Repeat(p, samplesPerPrompt)).ToList();
+        var completions = new List<string>(rows.Count);
+        var generator = new QwenGenerator(_model, seed);
+        _model.eval();
+        for (int start = 0; start < rows.Count; start += _options.GenerationBatchSize)
+        {
+            using var scope = NewDisposeScope();
+            var chunk = rows.GetRange(start, Math.Min(_options.GenerationBatchSize, rows.Count - start));
+            var (ids, mask) = _encoder.Encode(chunk);
+            using var generated = generator.Generate(_device.ToDevice(ids), _device.ToDevice(mask), SamplingOptions(), checkValues: false);
+            completions.AddRange(_encoder.DecodeCompletions(generated.Tokens, generated.CompletionMask));
+        }
+
+        return new HeldOutSamples(rows, _rewards.Score(rows, completions), completions, null);
+    }
+
+    public IReadOnlyList<Tensor> TrainableParameters() => _trainable.Select(p => (Tensor)p.Parameter).ToList();   // only lora_A / lora_B with adapters
+
+    private QwenGenerationOptions SamplingOptions() => new()
+    {
+        MaxNewTokens = _options.MaxNewTokens,
+        Temperature = _options.Temperature,
+        TopK = _options.TopK,
+        TopP = _options.TopP,
+        EosTokenIds = EosIds(),
+        PadTokenId = _encoder.PadId,
+    };
 
     public void Dispose() => _reference?.Dispose();
 
