@@ -63,6 +63,28 @@ public abstract class FineTuningOptions<TMetrics>
     /// <summary>AdamW weight decay. Default 0.</summary>
     public double WeightDecay { get; set; }
 
+    /// <summary>
+    /// LoRA rank r: above 0 only low-rank adapters on <see cref="LoraTargetModules"/> train (the base weights stay
+    /// frozen and the reference model is the base, computed by switching the adapters off: no second copy); 0 trains
+    /// every weight. The default is the trainer's (0, full fine-tuning, for the language model; 8 for flow matching).
+    /// A model that already has adapters (for example from <c>LoadAdapter</c>) trains those, and the reference is its
+    /// base without them.
+    /// </summary>
+    public int LoraRank { get; set; }
+
+    /// <summary>LoRA alpha: the adapter update is scaled by alpha / <see cref="LoraRank"/>. Default 16.</summary>
+    public double LoraAlpha { get; set; } = 16;
+
+    /// <summary>Dropout probability on the adapters' input during the gradient steps (as PEFT's <c>lora_dropout</c>), in [0, 1). Default 0.</summary>
+    public double LoraDropout { get; set; }
+
+    /// <summary>
+    /// Modules that get adapters, as PEFT's <c>target_modules</c> list: a linear is adapted when its name equals an
+    /// entry or ends with "." + it (e.g. "q_proj", "v_proj" for a language model's attention). Empty (default) = the
+    /// model's defaults (every attention and MLP projection).
+    /// </summary>
+    public IList<string> LoraTargetModules { get; } = new List<string>();
+
     /// <summary>Global gradient-norm clip; 0 disables. Default 1.</summary>
     public double GradientClipNorm { get; set; } = 1.0;
 
@@ -196,6 +218,10 @@ public abstract class FineTuningOptions<TMetrics>
         Require(MaxAdvantage >= 0 && double.IsFinite(MaxAdvantage), nameof(MaxAdvantage), $"is {MaxAdvantage}; expected at least 0");
         Require(Beta0 >= 0 && double.IsFinite(Beta0), nameof(Beta0), $"is {Beta0}; expected zero or positive");
         Require(!NeedsBeta0AboveMaxAdvantage || Beta0 >= MaxAdvantage, nameof(Beta0), $"is {Beta0}; with ADRPO's coefficient it must be at least MaxAdvantage ({MaxAdvantage}) so beta0 - A never turns negative");
+        Require(LoraRank >= 0, nameof(LoraRank), $"is {LoraRank}; expected 0 (full fine-tuning) or a positive rank");
+        Require(LoraAlpha > 0 && double.IsFinite(LoraAlpha), nameof(LoraAlpha), $"is {LoraAlpha}; expected a positive number");
+        Require(LoraDropout >= 0 && LoraDropout < 1, nameof(LoraDropout), $"is {LoraDropout}; expected a probability in [0, 1)");
+        Require(LoraTargetModules.All(t => !string.IsNullOrWhiteSpace(t)), nameof(LoraTargetModules), "holds a blank name; expected module names such as \"q_proj\", or an empty list for the model's defaults");
         Require(GenerationBatchSize >= 1, nameof(GenerationBatchSize), $"is {GenerationBatchSize}; expected at least 1");
         Require(CheckpointInterval >= 1, nameof(CheckpointInterval), $"is {CheckpointInterval}; expected at least 1 iteration");
         Require(CheckpointPath is null || !string.IsNullOrWhiteSpace(CheckpointPath), nameof(CheckpointPath), "is blank; expected a file path or null (no checkpoints)");

@@ -1,3 +1,4 @@
+using Adrpo.Models.Lora;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using Adrpo.Models.Lora;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,6 +1,6 @@
+using Adrpo.Models.Lora;
 using Adrpo.Models.Transformer;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Adrpo.Models.Language;
@@ -8,15 +8,16 @@ namespace Adrpo.Models.Language;
 /// <summary>
 /// Grouped-query self-attention of Qwen2/Qwen3: q/k/v projections (biases for Qwen2), per-head RMSNorm of queries
 /// and keys before RoPE (Qwen3 <c>q_norm</c>/<c>k_norm</c>), rotary positions, the key/value heads repeated to the
-/// query heads, softmax in float32 and the output projection. Fields carry the Hugging Face key names.
+/// query heads, softmax in float32 and the output projection. Fields carry the Hugging Face key names; the four
+/// projections are LoRA targets, so their fields are swappable.
 /// </summary>
-internal sealed class QwenAttention : nn.Module
+internal sealed class QwenAttention : nn.Module, ILinearHost
 {
 #pragma warning disable IDE1006, SA1300 // Hugging Face key names
-    private readonly Linear q_proj;
-    private readonly Linear k_proj;
-    private readonly Linear v_proj;
-    private readonly Linear o_proj;
+    private nn.Module<Tensor, Tensor> q_proj;
+    private nn.Module<Tensor, Tensor> k_proj;
+    private nn.Module<Tensor, Tensor> v_proj;
+    private nn.Module<Tensor, Tensor> o_proj;
     private readonly RmsNorm? q_norm;
     private readonly RmsNorm? k_norm;
 #pragma warning restore IDE1006, SA1300
@@ -87,6 +88,35 @@ internal sealed class QwenAttention : nn.Module
         var weights = scores.softmax(-1).to_type(q.dtype);
         var output = weights.matmul(v).transpose(1, 2).reshape(batch, tokens, (long)_heads * _headDim); // [B, T, H*hd]
         return o_proj.forward(output).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    void ILinearHost.ReplaceChild(string childName, nn.Module<Tensor, Tensor> replacement)
+    {
+        switch (childName)
+        {
+            case nameof(q_proj):
+                q_proj = Swap(childName, replacement);
+                break;
+            case nameof(k_proj):
+                k_proj = Swap(childName, replacement);
+                break;
+            case nameof(v_proj):
+                v_proj = Swap(childName, replacement);
+                break;
+            case nameof(o_proj):
+                o_proj = Swap(childName, replacement);
+                break;
+            default:
+                throw new ArgumentException($"QwenAttention has no swappable child '{childName}' (expected q_proj, k_proj, v_proj or o_proj).", nameof(childName));
+        }
+    }
+
+    private nn.Module<Tensor, Tensor> Swap(string name, nn.Module<Tensor, Tensor> replacement)
+    {
+        register_module(name, null!); // TorchSharp: registering null removes the entry
+        register_module(name, replacement);
+        return replacement;
     }
 
     /// <summary>[B, KV, S, hd] -> [B, H, S, hd]: each key/value head serves H / KV consecutive query heads.</summary>

@@ -105,7 +105,17 @@ internal static class QwenCheckpoint
         var config = QwenConfig.Parse(lm.Config.ToJson());
         config.TorchDtype = DTypeName(lm.DType);
         var metadata = new Dictionary<string, string> { ["format"] = "pt" };
-        SafeTensorsFile.Save(Path.Combine(folder, WeightsFile), lm.state_dict(), metadata);
+        var merged = new List<Tensor>();
+        try
+        {
+            // With LoRA adapters the folder holds the merged weights under the plain Hugging Face keys.
+            SafeTensorsFile.Save(Path.Combine(folder, WeightsFile), lm.HuggingFaceStateDict(merged), metadata);
+        }
+        finally
+        {
+            merged.ForEach(t => t.Dispose());
+        }
+
         WriteAtomically(Path.Combine(folder, ConfigFile), config.ToJson());
     }
 

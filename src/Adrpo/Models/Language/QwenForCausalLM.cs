@@ -11,7 +11,7 @@ namespace Adrpo.Models.Language;
 /// <c>tie_word_embeddings</c> the output projection is the embedding matrix itself: there is no separate
 /// <c>lm_head</c> parameter (and no <c>lm_head.weight</c> key), exactly one tensor to train.
 /// </summary>
-public sealed class QwenForCausalLM : nn.Module
+public sealed partial class QwenForCausalLM : nn.Module, ILoraAdaptable
 {
 #pragma warning disable IDE1006, SA1300 // Hugging Face key names
     private readonly QwenModel model;
@@ -103,7 +103,9 @@ public sealed class QwenForCausalLM : nn.Module
     }
 
     /// <summary>Writes <c>config.json</c> and <c>model.safetensors</c> (Hugging Face keys; no <c>lm_head.weight</c> when
-    /// tied), each atomically through a temporary file; creates the folder if needed.</summary>
+    /// tied), each atomically through a temporary file; creates the folder if needed. A model with LoRA adapters is
+    /// written with the adapters merged into the weights (the model in memory keeps them); <see cref="SaveAdapter"/>
+    /// writes the adapters alone.</summary>
     public void SavePretrained(string folder) => QwenCheckpoint.Save(this, folder);
 
     /// <summary>Re-draws every weight: normal(0, <paramref name="std"/>) for projections and embeddings, ones for

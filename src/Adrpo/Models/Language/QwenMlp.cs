@@ -1,19 +1,19 @@
+using Adrpo.Models.Lora;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Adrpo.Models.Language;
 
 /// <summary>
 /// The SwiGLU feed-forward block of Qwen2/Qwen3: <c>down_proj(silu(gate_proj(x)) * up_proj(x))</c>, no biases.
-/// Fields carry the Hugging Face key names.
+/// Fields carry the Hugging Face key names; the three projections are LoRA targets, so their fields are swappable.
 /// </summary>
-internal sealed class QwenMlp : nn.Module<Tensor, Tensor>
+internal sealed class QwenMlp : nn.Module<Tensor, Tensor>, ILinearHost
 {
 #pragma warning disable IDE1006, SA1300 // Hugging Face key names
-    private readonly Linear gate_proj;
-    private readonly Linear up_proj;
-    private readonly Linear down_proj;
+    private nn.Module<Tensor, Tensor> gate_proj;
+    private nn.Module<Tensor, Tensor> up_proj;
+    private nn.Module<Tensor, Tensor> down_proj;
 #pragma warning restore IDE1006, SA1300
 
     /// <summary>Creates the block for <paramref name="config"/>'s hidden and intermediate sizes.</summary>
@@ -33,5 +33,31 @@ internal sealed class QwenMlp : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var gated = nn.functional.silu(gate_proj.forward(input)) * up_proj.forward(input); // [B, T, intermediate]
         return down_proj.forward(gated).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    void ILinearHost.ReplaceChild(string childName, nn.Module<Tensor, Tensor> replacement)
+    {
+        switch (childName)
+        {
+            case nameof(gate_proj):
+                gate_proj = Swap(childName, replacement);
+                break;
+            case nameof(up_proj):
+                up_proj = Swap(childName, replacement);
+                break;
+            case nameof(down_proj):
+                down_proj = Swap(childName, replacement);
+                break;
+            default:
+                throw new ArgumentException($"QwenMlp has no swappable child '{childName}' (expected gate_proj, up_proj or down_proj).", nameof(childName));
+        }
+    }
+
+    private nn.Module<Tensor, Tensor> Swap(string name, nn.Module<Tensor, Tensor> replacement)
+    {
+        register_module(name, null!); // TorchSharp: registering null removes the entry
+        register_module(name, replacement);
+        return replacement;
     }
 }

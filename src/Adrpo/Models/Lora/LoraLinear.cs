@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace Adrpo.Models.Lora;
 
 /// <summary>
-/// A linear layer with a low-rank adapter (LoRA, Hu et al.): <c>y = W x + b + (alpha / r) B A x</c>, where the
+/// A linear layer with a low-rank adapter (LoRA, Hu et al.): <c>y = W x + b + (alpha / r) B A dropout(x)</c>, where the
 /// wrapped layer (<c>base_layer</c>) is frozen and only <c>lora_A</c> [r, in] and <c>lora_B</c> [out, r] train.
+/// As in PEFT, dropout acts on the adapter's input only and only in training mode.
 /// <c>lora_B</c> starts at zero, so a fresh adapter leaves the model unchanged. With adapters disabled the layer is
 /// exactly the base model, which is how ADRPO obtains the reference velocity v_ref without a second copy.
 /// Field names follow PEFT's keys (<c>base_layer</c>, <c>lora_A</c>, <c>lora_B</c>).
@@ -18,13 +19,17 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
     private readonly Linear lora_A;
     private readonly Linear lora_B;
 #pragma warning restore IDE1006, SA1300
+    private readonly Generator? _dropoutRandom;
 
     /// <summary>Wraps <paramref name="baseLayer"/>; its parameters are frozen.</summary>
     /// <param name="baseLayer">The pretrained layer.</param>
     /// <param name="rank">Adapter rank r, at least 1 and at most min(in, out).</param>
     /// <param name="alpha">Scaling numerator; the update is multiplied by alpha / r.</param>
     /// <param name="generator">Seeded generator for lora_A's initialisation (Kaiming-uniform, as PEFT).</param>
-    public LoraLinear(Linear baseLayer, int rank, double alpha, Generator? generator = null) : base(nameof(LoraLinear))
+    /// <param name="dropout">Probability of zeroing an adapter input in training mode, in [0, 1).</param>
+    /// <param name="dropoutRandom">Seeded CPU generator of the dropout masks (so a run and its resume draw the same
+    /// masks); null uses libtorch's global generator.</param>
+    public LoraLinear(Linear baseLayer, int rank, double alpha, Generator? generator = null, double dropout = 0, Generator? dropoutRandom = null) : base(nameof(LoraLinear))
     {
         ArgumentNullException.ThrowIfNull(baseLayer);
         long inFeatures = baseLayer.weight!.shape[1], outFeatures = baseLayer.weight.shape[0];
@@ -38,8 +43,15 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
             throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "LoRA alpha must be a positive finite number.");
         }
 
+        if (!(dropout >= 0 && dropout < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "LoRA dropout must be a probability in [0, 1).");
+        }
+
         Rank = rank;
         Alpha = alpha;
+        Dropout = dropout;
+        _dropoutRandom = dropoutRandom;
         base_layer = baseLayer;
         var dtype = baseLayer.weight.dtype;
         var device = baseLayer.weight.device;
@@ -65,6 +77,9 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
     /// <summary>Scaling numerator alpha (the update is scaled by alpha / r).</summary>
     public double Alpha { get; }
 
+    /// <summary>Dropout probability on the adapter input (training mode only).</summary>
+    public double Dropout { get; }
+
     /// <summary>When false, the layer computes the frozen base layer alone (the reference model).</summary>
     public bool AdaptersEnabled { get; set; } = true;
 
@@ -81,8 +96,28 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
         }
 
         using var scope = NewDisposeScope();
-        var update = lora_B.forward(lora_A.forward(input)) * (Alpha / Rank);
+        var update = lora_B.forward(lora_A.forward(DropInput(input))) * (Alpha / Rank);
         return (base_layer.forward(input) + update).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Inverted dropout of the adapter input: zero each entry with probability p, scale the rest by 1 / (1 - p).</summary>
+    private Tensor DropInput(Tensor input)
+    {
+        if (!training || Dropout == 0)
+        {
+            return input;
+        }
+
+        if (_dropoutRandom is null)
+        {
+            return nn.functional.dropout(input, Dropout, training: true);
+        }
+
+        // Drawn on the CPU from the run's generator, then copied to the input's device (a host-to-device copy per
+        // adapted layer and step off the CPU), so the masks are the same on every device and resume exactly.
+        // (Called inside forward's dispose scope, which frees the temporaries.)
+        var keep = rand(input.shape, dtype: ScalarType.Float32, generator: _dropoutRandom).ge(Dropout).to(input.device);
+        return input * keep.to_type(input.dtype) * (1.0 / (1.0 - Dropout));
     }
 
     /// <summary>The merged weight <c>W + (alpha / r) B A</c> [out, in], for export; the module is unchanged.</summary>

@@ -11,15 +11,16 @@ public sealed partial class AdrpoFlowMatchingTrainer
 {
     /// <summary>
     /// Options of <see cref="AdrpoFlowMatchingTrainer"/>. Defaults follow the ADRPO paper where it gives one
-    /// (beta0 = 1, advantages clipped to [-1, 1], LoRA) and are sized for CPU otherwise. The options both trainers share
+    /// (beta0 = 1, advantages clipped to [-1, 1], LoRA of rank 8) and are sized for CPU otherwise. The options both trainers share
     /// are documented on <see cref="FineTuningOptions{TMetrics}"/>.
     /// </summary>
     public sealed class Options : FineTuningOptions<FlowMatchingIterationMetrics>
     {
-        /// <summary>Creates the options with the paper's flow-matching defaults: output column "Image", learning rate 1e-4 (LoRA), beta0 1, advantages clipped to [-1, 1] in reward units (no scaling), 16 samples per generation batch.</summary>
+        /// <summary>Creates the options with the paper's flow-matching defaults: output column "Image", learning rate 1e-4 with LoRA rank 8, beta0 1, advantages clipped to [-1, 1] in reward units (no scaling), 16 samples per generation batch.</summary>
         public Options()
             : base(outputColumnName: "Image", learningRate: 1e-4, beta0: 1.0, advantageClip: 1.0, AdvantageScaling.None, generationBatchSize: 16)
         {
+            LoraRank = 8;
         }
 
         /// <summary>The pre-trained generator to fine-tune (required; default null). Its weights are changed in place.</summary>
@@ -59,12 +60,6 @@ public sealed partial class AdrpoFlowMatchingTrainer
 
         /// <summary>Classifier-free guidance scale (1 = no guidance; an unconditional pass uses a zero condition). Default 1.</summary>
         public double GuidanceScale { get; set; } = 1.0;
-
-        /// <summary>LoRA rank; 0 means full fine-tuning of the generator's parameters. Default 8.</summary>
-        public int LoraRank { get; set; } = 8;
-
-        /// <summary>LoRA alpha (update scale alpha / rank). Default 16.</summary>
-        public double LoraAlpha { get; set; } = 16;
 
         /// <summary>
         /// Samples the fine-tuned transformer generates per input row. Default 1: only <see cref="FineTuningOptions{TMetrics}.OutputColumnName"/>.
@@ -119,8 +114,7 @@ public sealed partial class AdrpoFlowMatchingTrainer
             Require(DpoPairPrompts >= 0, nameof(DpoPairPrompts), $"is {DpoPairPrompts}; expected 0 (the online methods' sample budget) or a positive number of prompts");
             Require(OdeSteps >= 1, nameof(OdeSteps), $"is {OdeSteps}; expected at least 1");
             Require(GuidanceScale >= 0 && double.IsFinite(GuidanceScale), nameof(GuidanceScale), $"is {GuidanceScale}; expected zero or positive");
-            Require(LoraRank >= 0, nameof(LoraRank), $"is {LoraRank}; expected 0 (full fine-tuning) or a positive rank");
-            Require(LoraAlpha > 0 && double.IsFinite(LoraAlpha), nameof(LoraAlpha), $"is {LoraAlpha}; expected a positive number");
+            Require(LoraDropout == 0, nameof(LoraDropout), $"is {LoraDropout}; the flow-matching trainer applies no LoRA dropout, expected 0");
             Require(GenerationSamplesPerPrompt >= 1, nameof(GenerationSamplesPerPrompt), $"is {GenerationSamplesPerPrompt}; expected at least 1");
             Require(GenerationSamplesPerPrompt == 1 || (!string.IsNullOrWhiteSpace(GenerationSamplesColumnName) && GenerationSamplesColumnName != OutputColumnName), nameof(GenerationSamplesColumnName), $"is '{GenerationSamplesColumnName}'; expected a column name other than OutputColumnName ('{OutputColumnName}')");
             Require(Enum.IsDefined(Method), nameof(Method), $"is {Method}; expected one of {string.Join(", ", Enum.GetNames<FineTuningMethod>())}");

@@ -338,7 +338,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
 
             if (!lora.HasAdapters)
             {
-                lora.AddLoraAdapters(_options.LoraRank, _options.LoraAlpha, null, new Generator((ulong)seed + 17));
+                lora.AddLoraAdapters(_options.LoraRank, _options.LoraAlpha, _options.LoraTargetModules.Count > 0 ? _options.LoraTargetModules.ToList() : null, new Generator((ulong)seed + 17));
             }
         }
         else if (_options.Method != FineTuningMethod.Raft)

@@ -110,7 +110,22 @@ public sealed partial class AdrpoGrpoTrainer
             Require(Temperature >= 0 && double.IsFinite(Temperature), nameof(Temperature), $"is {Temperature}; expected zero (greedy) or positive");
             Require(TopK >= 0, nameof(TopK), $"is {TopK}; expected zero (off) or positive");
             Require(TopP > 0 && TopP <= 1, nameof(TopP), $"is {TopP}; expected a value in (0, 1]");
+            Require(LoraRank > 0 || !Model!.HasAdapters, nameof(LoraRank), "is 0 (full fine-tuning), but the model has LoRA adapters; expected LoraRank > 0 to train them, or call Model.MergeAdapters() first");
+            Require(LoraRank == 0 || Model!.HasAdapters || LoraTargetModules.Count == 0 || TargetsMatch(), nameof(LoraTargetModules), $"({string.Join(", ", LoraTargetModules)}) selects no projection of the model for at least one entry; expected names among {string.Join(", ", QwenForCausalLM.DefaultLoraTargets)}");
             Require(Enum.IsDefined(LossAggregation), nameof(LossAggregation), $"is {LossAggregation}; expected one of {string.Join(", ", Enum.GetNames<LossAggregation>())}");
+        }
+
+        private bool TargetsMatch()
+        {
+            try
+            {
+                Models.Lora.LoraInjection.Select(Model!, LoraTargetModules.ToList(), QwenForCausalLM.DefaultLoraTargets, nameof(LoraTargetModules));
+                return true;
+            }
+            catch (ArgumentException)
+            {
+                return false;
+            }
         }
 
         /// <summary>

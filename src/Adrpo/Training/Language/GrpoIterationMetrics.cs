@@ -6,7 +6,7 @@ public sealed record GrpoIterationMetrics : IterationMetrics
     /// <summary>Standard deviation of the advantages.</summary>
     public double AdvantageStd { get; init; }
 
-    /// <summary>Token-level mean of the k3 KL estimate to the reference.</summary>
+    /// <summary>Token-level mean of the k3 KL estimate to the reference; 0 for GRPO with Beta0 = 0, which computes no reference.</summary>
     public double Kl { get; init; }
 
     /// <summary>Token-level mean entropy of the policy on its completions (nats).</summary>

@@ -15,7 +15,9 @@ namespace Adrpo.Training.Language;
 /// <summary>
 /// One GRPO / ADRPO-GRPO iteration at a time: sample prompts, generate G completions each (no autograd, KV cache),
 /// score them, compute group advantages and per-sample KL coefficients, then take the clipped-surrogate + KL steps
-/// (eq. 3 / eq. 7). The reference model is a frozen copy of the initial weights.
+/// (eq. 3 / eq. 7). The reference model is a frozen copy of the initial weights for full fine-tuning, the model
+/// itself with its LoRA adapters switched off when <see cref="FineTuningOptions{TMetrics}.LoraRank"/> is above 0, and
+/// absent for GRPO with a fixed beta of 0 (the KL term vanishes, so no reference pass runs).
 /// </summary>
 internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMetrics>, IDisposable
 {
@@ -23,7 +25,8 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     private readonly IReadOnlyList<string> _prompts;
     private readonly RewardScorer _rewards;
     private readonly QwenForCausalLM _model;
-    private readonly QwenForCausalLM _reference;
+    private readonly QwenForCausalLM? _reference;
+    private readonly IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter)> _trainable;
     private readonly LanguagePromptEncoder _encoder;
     private readonly QwenGenerator _generator;
     private readonly IDivergenceCoefficient _coefficient;
@@ -47,19 +50,43 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         _model = options.Model!;
         _encoder = new LanguagePromptEncoder(options.Tokenizer!, options.UseChatTemplate, options.EnableThinking, options.ResolvedMaxPromptTokens);
         _encoder.Encode(prompts);   // every training prompt must fit before any training starts
-        _reference = FrozenCopy(_model, _device.Device);
+        if (options.LoraRank > 0 && !_model.HasAdapters)
+        {
+            // After Place, so the adapters are created on the run's device.
+            _model.AddLoraAdapters(options.LoraRank, options.LoraAlpha, options.LoraTargetModules.Count > 0 ? options.LoraTargetModules.ToList() : null, options.LoraDropout, new Generator((ulong)(uint)seed + 17));
+        }
+
+        if (_model.HasAdapters)
+        {
+            _model.AdaptersEnabled = true;   // the adapters are the policy being trained
+        }
+
+        // GRPO with a fixed beta of 0 has no KL term (eq. 3): no reference copy and no reference pass. With LoRA the
+        // reference is the base model, i.e. this model with its adapters off: no copy either.
+        UsesReference = !(options.Method == GrpoMethod.Grpo && options.Beta0 == 0);
+        _reference = UsesReference && !_model.HasAdapters ? FrozenCopy(_model, _device.Device) : null;
+        _trainable = _model.TrainableParameters();   // only lora_A / lora_B with adapters
         State = new TrainingState<GrpoIterationMetrics>(seed);
         _generator = new QwenGenerator(_model, (ulong)(uint)seed + 1);
         _coefficient = options.Method == GrpoMethod.Adrpo
             ? new AdaptiveDivergenceCoefficient(options.Beta0, options.MinAdvantage, options.MaxAdvantage)
             : new FixedDivergenceCoefficient(options.Beta0);
         _inert = options.Method == GrpoMethod.Adrpo ? new InertCoefficientCheck(options.MinAdvantage, options.MaxAdvantage) : null;
-        _optimizer = optim.AdamW(_model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        _optimizer = optim.AdamW(_trainable.Select(p => p.Parameter), options.LearningRate, weight_decay: options.WeightDecay);
         _logProbTemperature = options.Temperature > 0 ? options.Temperature : 1.0;
-        _guard = new NonFiniteStepGuard(_optimizer, () => _model.parameters(), options.GradientClipNorm, options.MaxConsecutiveSkippedSteps);
+        _guard = new NonFiniteStepGuard(_optimizer, () => _trainable.Select(p => p.Parameter), options.GradientClipNorm, options.MaxConsecutiveSkippedSteps);
     }
 
     public TrainingState<GrpoIterationMetrics> State { get; }
+
+    /// <summary>Whether the KL term needs reference log-probabilities (false for GRPO with Beta0 = 0).</summary>
+    internal bool UsesReference { get; }
+
+    /// <summary>Whether the loop holds a second, frozen copy of the model as the reference (full fine-tuning with a KL term only).</summary>
+    internal bool HoldsReferenceCopy => _reference is not null;
+
+    /// <summary>Forward passes made for reference log-probabilities so far.</summary>
+    internal int ReferencePasses { get; private set; }
 
     public int Iteration => State.Iteration;
 
@@ -115,15 +142,20 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
 
         var lossMask = completionMask * valid.to_type(ScalarType.Float32).unsqueeze(1);              // invalid rows excluded
 
-        // 6. Loss inputs: log-probabilities of the frozen reference (the KL term's pi_ref) and, for mu > 1, of the
-        //    sampling policy (the ratio's pi_old).
+        // 6. Loss inputs: log-probabilities of the frozen reference (the KL term's pi_ref; none when beta is fixed at 0)
+        //    and, for mu > 1, of the sampling policy (the ratio's pi_old).
         var ids = cat(new[] { promptIds, generated.Tokens }, 1);                                       // [B, S + L]
         var attention = cat(new[] { promptMask, generated.CompletionMask.to_type(ScalarType.Int64) }, 1);
         long promptLength = promptIds.shape[1], completionLength = generated.Tokens.shape[1];
-        Tensor referenceLogProbs, oldLogProbs;
+        Tensor? referenceLogProbs = null;
+        Tensor oldLogProbs;
         using (no_grad())
         {
-            referenceLogProbs = CompletionLogProbs(_reference, ids, attention, promptLength, completionLength).logp;
+            if (UsesReference)
+            {
+                referenceLogProbs = ReferenceLogProbs(ids, attention, promptLength, completionLength);
+            }
+
             oldLogProbs = _options.UpdatesPerIteration > 1 ? CompletionLogProbs(_model, ids, attention, promptLength, completionLength).logp : null!;
         }
 
@@ -214,7 +246,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         return new HeldOutSamples(rows, rewards.Score(rows, completions), completions, null);
     }
 
-    public IReadOnlyList<Tensor> TrainableParameters() => _model.parameters().Select(p => (Tensor)p).ToList();
+    public IReadOnlyList<Tensor> TrainableParameters() => _trainable.Select(p => (Tensor)p.Parameter).ToList();   // only lora_A / lora_B with adapters
 
     private QwenGenerationOptions SamplingOptions() => new()
     {
@@ -226,22 +258,32 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         PadTokenId = _encoder.PadId,
     };
 
-    public void Dispose() => _reference.Dispose();
+    public void Dispose() => _reference?.Dispose();
 
-    /// <summary>Writes the policy weights, optimizer, both random streams, iteration and metrics to one file, atomically.</summary>
+    /// <summary>Writes the trained weights (all of them, or only the LoRA adapters), optimizer, the random streams, iteration and metrics to one file, atomically.</summary>
     public void SaveCheckpoint(string path) => LoopCheckpoint.Save(path, CheckpointParts(), State);
 
     /// <summary>Continues from a checkpoint of the same run settings; the reference stays the model passed in (the base).</summary>
     public void RestoreCheckpoint(string path) => LoopCheckpoint.Restore(path, CheckpointParts(), State);
 
-    /// <summary>The policy's parameters under "model." + their HF names, the prompt and sampling random streams.</summary>
-    private LoopCheckpoint.Parts CheckpointParts() => new(
-        Trainer,
-        _model.named_parameters().Select(p => (ParameterPrefix + p.name, (Tensor)p.parameter)).ToList(),
-        _optimizer,
-        new[] { ("rng.prompts", State.Random), ("rng.sampling", _generator.Random) },
-        _guard,
-        Fingerprint());
+    /// <summary>The trained parameters (every weight, or the LoRA adapters only) under "model." + their HF names, the
+    /// prompt and sampling random streams, and with LoRA dropout its mask stream.</summary>
+    private LoopCheckpoint.Parts CheckpointParts()
+    {
+        var generators = new List<(string, Generator)> { ("rng.prompts", State.Random), ("rng.sampling", _generator.Random) };
+        if (_model.LoraDropoutRandom is Generator dropout)
+        {
+            generators.Add(("rng.lora_dropout", dropout));
+        }
+
+        return new(
+            Trainer,
+            _trainable.Select(p => (ParameterPrefix + p.Name, (Tensor)p.Parameter)).ToList(),
+            _optimizer,
+            generators,
+            _guard,
+            Fingerprint());
+    }
 
     private const string Trainer = "grpo";
     private const string ParameterPrefix = "model.";
@@ -258,6 +300,12 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         yield return ("PromptsPerIteration", _options.PromptsPerIteration.ToString(invariant));
         yield return ("UpdatesPerBatch", _options.UpdatesPerIteration.ToString(invariant));
         yield return ("Prompts", PromptFingerprint.Of(_prompts));
+        if (_options.LoraRank > 0)
+        {
+            // Only for LoRA runs, so full fine-tuning checkpoints written before LoRA existed still resume.
+            yield return ("LoraRank", _options.LoraRank.ToString(invariant));
+            yield return ("LoraModules", string.Join(",", _model.LoraModules().Select(l => l.Name)));
+        }
     }
 
     /// <summary>log pi(token) of the completion tokens, [B, L], from one forward pass shifted once; and the logits.</summary>
@@ -267,6 +315,26 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         var logits = model.Forward(ids, attention, null, null, checkValues: false);             // [B, S + L, V]
         var all = TokenLogProbs.FromLogits(logits, ids, _logProbTemperature, checkValues: false); // [B, S + L - 1]
         return (all.narrow(1, promptLength - 1, completionLength), logits);                     // predicts tokens S .. S + L - 1
+    }
+
+    /// <summary>log pi_ref of the completion tokens: the frozen copy, or this model with its LoRA adapters off (the base).</summary>
+    internal Tensor ReferenceLogProbs(Tensor ids, Tensor attention, long promptLength, long completionLength)
+    {
+        ReferencePasses++;
+        if (_reference is not null)
+        {
+            return CompletionLogProbs(_reference, ids, attention, promptLength, completionLength).logp;
+        }
+
+        _model.AdaptersEnabled = false;
+        try
+        {
+            return CompletionLogProbs(_model, ids, attention, promptLength, completionLength).logp;
+        }
+        finally
+        {
+            _model.AdaptersEnabled = true;
+        }
     }
 
     private IReadOnlyList<long> EosIds()

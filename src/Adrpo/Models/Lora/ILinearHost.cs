@@ -1,10 +1,10 @@
 using static TorchSharp.torch;
 
-namespace Adrpo.Models.Dit;
+namespace Adrpo.Models.Lora;
 
 /// <summary>
 /// A module whose linear children can be swapped for another module with the same call shape (a
-/// <see cref="Lora.LoraLinear"/> wrapping them, or back). TorchSharp forwards through fields, not through the
+/// <see cref="LoraLinear"/> wrapping them, or back). TorchSharp forwards through fields, not through the
 /// registered-submodule table, so a swap must update both; the hosts keep those fields typed as
 /// <c>nn.Module&lt;Tensor, Tensor&gt;</c> for that reason.
 /// </summary>
