@@ -7,8 +7,8 @@ namespace Adrpo.Data.MiniDrawBench.Detection;
 /// <remarks>
 /// Colours are compared by hue direction (the angle between RGB vectors), not by distance: a pixel half covered by
 /// a shape, or a shape drawn too dark, is a scaled copy of its colour, and a scaled copy keeps its direction. The
-/// closest pair of palette colours, purple and blue, are 24 degrees apart; every other pair is further
-/// (<see cref="MinPaletteAngle"/>), so a tolerance of a third of that leaves a wide margin on both sides.
+/// closest pair of palette colours, purple and white, are 24.2 degrees apart (<see cref="MinPaletteAngle"/>; purple
+/// and blue 24.5); every other pair is further.
 /// </remarks>
 internal static class PixelColors
 {
@@ -19,7 +19,7 @@ internal static class PixelColors
     /// </summary>
     public const float ForegroundLevel = 100f;
 
-    /// <summary>The smallest angle between two palette colours, in degrees (purple and blue).</summary>
+    /// <summary>The smallest angle between two palette colours, in degrees (purple and white).</summary>
     public static readonly double MinPaletteAngle = AllPairs().Min();
 
     /// <summary>
