@@ -52,6 +52,13 @@ internal static class GenEvalBaseline
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| mean partial credit (the reward) | {generated.MeanScore:F3} | {rendered.MeanScore:F3} | |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| learned match score (for comparison) | {match:F3} | {matchTruth:F3} | |"));
 
+        // What a group-relative advantage sees: the spread of the partial-credit reward among one prompt's samples.
+        var credit = prompts.Select((p, i) => (double)MiniGenEval.Score(p, images[i])).ToList();
+        var spreads = Enumerable.Range(0, test.Count).Select(g => credit.Skip(g * samples).Take(samples).ToList())
+            .Select(group => Math.Sqrt(group.Average(c => (c - group.Average()) * (c - group.Average())))).ToList();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Partial credit within a prompt's {samples} samples: mean standard deviation {spreads.Average():F3}; prompts whose samples all score alike {spreads.Count(s => s < 1e-9)} of {test.Count}; largest sample score {credit.Max():F3}"));
+
         // The held-out split has a single count-1 prompt, so single object and colours are also measured on all 24
         // count-1 prompts (22 of them seen in pre-training).
         var singles = DrawBench.AllPrompts().Where(p => p.Scene.Count == 1 && p.Category == Adrpo.Data.MiniDrawBench.PromptCategory.Counting)
