@@ -28,8 +28,8 @@ namespace Adrpo.Embedded.MiniDrawBench;
 /// <para><b>Validation</b> (tests in <c>tests/Adrpo.Tests/Embedded/MiniDrawBench/MiniGenEvalTests.cs</c>): clean
 /// renders of all 996 prompts are all correct; renders that break the prompt in one attribute (wrong colour, shape,
 /// count or missing object, swapped colours, swapped sides) are scored correct at most 0.1% of the time per kind;
-/// with noise, tint, blur and ragged edges at the levels the embedded base generator's samples show, 97-98% of
-/// ground-truth renders stay correct and mismatches stay at or below 0.1%.</para>
+/// with noise, tint, blur and ragged edges at the levels the embedded base generator's samples show, 98% of
+/// ground-truth renders stay correct and mismatches stay at or below 0.1% per kind.</para>
 /// <para>Prompts are looked up by their text among <see cref="Bench.AllPrompts"/> (case and surrounding spaces
 /// ignored); images are <see cref="Bench.SampleShape"/> CHW values in [-1, 1], like the generator's samples.</para>
 /// </remarks>
