@@ -11,6 +11,7 @@
 //   checks [iterations=20] [threads=1]                  GRPO iterations, value checks on internal paths vs at the boundary
 //   kernel-paths [threads=1]                            float fingerprints of the kernels (see benchmarks/kernel-paths.sh)
 //   threads MODEL=lm|t2i THREADS [iterations=5]      one whole short training run (see benchmarks/threads.sh)
+//   geneval [samplesPerPrompt=8] [odeSteps=20] [guidance=1] [seed=2026]  MiniGenEval of the embedded base generator, held-out prompts
 //   smoke                                               every mode at tiny sizes, one repetition (CI)
 using System.Globalization;
 using Adrpo.Benchmarks;
@@ -43,6 +44,9 @@ switch (mode)
     case "checks":
         ValueChecks.Run(args, smoke: false);
         break;
+    case "geneval":
+        GenEvalBaseline.Run(args);
+        break;
     case "soak":
         MemorySoak.Run(Bench.IntArg(args, 1, 1000));
         break;
@@ -57,7 +61,7 @@ switch (mode)
         Console.WriteLine($"smoke: every mode ran in {watch.Elapsed.TotalSeconds:F1} s");
         break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'; expected overhead, steps, torch-vs-pytorch, kernels, kv, kernel-paths, threads, soak, checks or smoke.");
+        Console.Error.WriteLine($"Unknown mode '{mode}'; expected overhead, steps, torch-vs-pytorch, kernels, kv, kernel-paths, threads, soak, checks, geneval or smoke.");
         Environment.Exit(2);
         break;
 }

@@ -126,24 +126,66 @@ public static class MiniDrawBench
     {
         var scene = CheckPrompt(prompt);
         ArgumentNullException.ThrowIfNull(random);
+        int edit = random.Next(3);
+        var kind = edit switch
+        {
+            0 => scene.Category switch
+            {
+                PromptCategory.ColorBinding => MismatchKind.SwappedColors,
+                PromptCategory.Counting => MismatchKind.WrongCount,
+                _ => MismatchKind.SwappedSides,
+            },
+            1 => MismatchKind.WrongColor,
+            _ => MismatchKind.WrongShape,
+        };
+        return MismatchScene(scene, kind, random);
+    }
+
+    /// <summary>The kinds of one-attribute edit that apply to a category (see <see cref="MismatchKind"/>).</summary>
+    /// <param name="category">The prompt's category.</param>
+    internal static IReadOnlyList<MismatchKind> MismatchKinds(PromptCategory category) => category switch
+    {
+        PromptCategory.ColorBinding => [MismatchKind.WrongColor, MismatchKind.WrongShape, MismatchKind.SwappedColors, MismatchKind.WrongCount],
+        PromptCategory.Counting => [MismatchKind.WrongColor, MismatchKind.WrongShape, MismatchKind.WrongCount],
+        _ => [MismatchKind.WrongColor, MismatchKind.WrongShape, MismatchKind.SwappedColors, MismatchKind.WrongCount, MismatchKind.SwappedSides],
+    };
+
+    /// <summary>
+    /// A scene that violates <paramref name="scene"/> by the one edit <paramref name="kind"/> (see <see cref="MismatchKind"/>);
+    /// the edits <see cref="MismatchScene(MiniDrawBenchPrompt, Random)"/> draws consume <paramref name="random"/> exactly as it always did.
+    /// </summary>
+    /// <exception cref="ArgumentException">The kind does not apply to the scene's category (<see cref="MismatchKinds"/>).</exception>
+    internal static Scene MismatchScene(Scene scene, MismatchKind kind, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(scene);
+        ArgumentNullException.ThrowIfNull(random);
+        if (!MismatchKinds(scene.Category).Contains(kind))
+        {
+            throw new ArgumentException($"The edit {kind} does not apply to a {scene.Category} scene; expected one of {string.Join(", ", MismatchKinds(scene.Category))}.", nameof(kind));
+        }
+
         var first = scene.First;
         var second = scene.Second;
-        int edit = random.Next(3);
-        if (edit == 0)
+        switch (kind)
         {
-            return scene.Category switch
-            {
-                PromptCategory.ColorBinding => Scene.ColorBinding(first with { Color = second!.Color }, second with { Color = first.Color }),
-                PromptCategory.Counting => Scene.Counting(first, Other(random, scene.Count, Enumerable.Range(1, Scene.MaxCount))),
-                _ => Scene.Spatial(first, Opposite(scene.Relation!.Value), second!),
-            };
+            case MismatchKind.SwappedColors when scene.Relation is { } relation:
+                return Scene.Spatial(first with { Color = second!.Color }, relation, second with { Color = first.Color });
+            case MismatchKind.SwappedColors:
+                return Scene.ColorBinding(first with { Color = second!.Color }, second with { Color = first.Color });
+            case MismatchKind.WrongCount when second is null:
+                return Scene.Counting(first, Other(random, scene.Count, Enumerable.Range(1, Scene.MaxCount)));
+            case MismatchKind.WrongCount:
+                // One of the two objects is left out: the scene then takes the form of a single object.
+                return Scene.Counting(random.Next(2) == 0 ? first : second, 1);
+            case MismatchKind.SwappedSides:
+                return Scene.Spatial(first, Opposite(scene.Relation!.Value), second!);
         }
 
         // Edit one object (either, for two-object scenes) to a colour or shape that no object of the prompt has,
         // so the edited image cannot satisfy the prompt by a re-reading of which object is which.
         bool editSecond = second is not null && random.Next(2) == 1;
         var target = editSecond ? second! : first;
-        var edited = edit == 1
+        var edited = kind == MismatchKind.WrongColor
             ? target with { Color = Other(random, first.Color, Enum.GetValues<ShapeColor>(), second?.Color) }
             : target with { Shape = Other(random, first.Shape, Enum.GetValues<ShapeKind>(), second?.Shape) };
         return scene.Category switch
@@ -156,7 +198,7 @@ public static class MiniDrawBench
 
     /// <summary>
     /// Draws a random image that violates <paramref name="prompt"/> in exactly one attribute: the scene from
-    /// <see cref="MismatchScene"/> (wrong colour, wrong shape, or the category's own edit: swapped colours, wrong
+    /// <see cref="MismatchScene(MiniDrawBenchPrompt, Random)"/> (wrong colour, wrong shape, or the category's own edit: swapped colours, wrong
     /// count, swapped positions), drawn by <see cref="Render"/>. Uses <paramref name="random"/> for the edit first,
     /// then for the image.
     /// </summary>

@@ -44,7 +44,11 @@ internal static class ShapeRaster
         _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, "Not a defined ShapeKind."),
     };
 
-    private static bool[,] Rasterise(ShapeKind shape, int size)
+    /// <summary>
+    /// Draws the shape into a fresh <paramref name="size"/> x <paramref name="size"/> mask, indexed [y, x]; any size,
+    /// also outside the range the renderer uses (MiniGenEval's shape templates go beyond it).
+    /// </summary>
+    public static bool[,] Rasterise(ShapeKind shape, int size)
     {
         // Coverage needed to turn a pixel on: a half for solid shapes; less for the star, whose arms and legs
         // would otherwise lose their tips (or break into diagonal-only pixels) at these sizes.
