@@ -120,7 +120,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         var ids = cat(new[] { promptIds, generated.Tokens }, 1);                                       // [B, S + L]
         var attention = cat(new[] { promptMask, generated.CompletionMask.to_type(ScalarType.Int64) }, 1);
         long promptLength = promptIds.shape[1], completionLength = generated.Tokens.shape[1];
-        var micro = MicroBatches(ids.shape[0]);
+        var micro = MicroBatches(ids.shape[0], _options.MicroBatchSize);
         Tensor referenceLogProbs, oldLogProbs;
         using (no_grad())
         {
@@ -135,7 +135,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         // whole batch (BatchRows); Bnpo and Dapo divide the micro-batch's token sum by the completion tokens of the
         // whole batch (GlobalTokenCount; Bnpo reduces as Dapo with that count when micro-batched). Token-level
         // metrics (KL, clip ratio, entropy) are weighted by each micro-batch's share of the tokens.
-        var (settings, tokenShares) = MicroBatchSettings(micro, lossMask);
+        var (settings, tokenShares) = MicroBatchSettings(_options, micro, lossMask);
 
         // 7. Loss and step, mu = UpdatesPerIteration times: clipped-ratio policy term minus beta_i * KL(pi_theta || pi_ref)
         //    per completion (eq. 3 / 7), then AdamW, skipped when the loss or gradient is not finite. With micro-batches
@@ -301,10 +301,10 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     /// (default true); false keeps them (plain autograd), for comparisons.</summary>
     internal bool RecomputeHead { get; set; } = true;
 
-    /// <summary>The (start, rows) of each micro-batch of a batch of <paramref name="rows"/>; one when MicroBatchSize is off.</summary>
-    private List<(long Start, long Rows)> MicroBatches(long rows)
+    /// <summary>The (start, rows) of each micro-batch of a batch of <paramref name="rows"/>; one when <paramref name="microBatchSize"/> is 0 or at least the batch.</summary>
+    internal static List<(long Start, long Rows)> MicroBatches(long rows, int microBatchSize)
     {
-        long size = _options.MicroBatchSize > 0 && _options.MicroBatchSize < rows ? _options.MicroBatchSize : rows;
+        long size = microBatchSize > 0 && microBatchSize < rows ? microBatchSize : rows;
         var result = new List<(long, long)>();
         for (long start = 0; start < rows; start += size)
         {
@@ -315,15 +315,15 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     }
 
     /// <summary>The loss settings of every micro-batch and each micro-batch's share of the batch's completion tokens.</summary>
-    private (GrpoLossSettings Settings, double[] TokenShares) MicroBatchSettings(List<(long Start, long Rows)> micro, Tensor lossMask)
+    internal static (GrpoLossSettings Settings, double[] TokenShares) MicroBatchSettings(AdrpoGrpoTrainer.Options options, IReadOnlyList<(long Start, long Rows)> micro, Tensor lossMask)
     {
-        var aggregation = _options.LossAggregation;
+        var aggregation = options.LossAggregation;
         var settings = new GrpoLossSettings
         {
-            EpsilonLow = _options.EpsilonLow,
-            EpsilonHigh = _options.EpsilonHigh,
+            EpsilonLow = options.EpsilonLow,
+            EpsilonHigh = options.EpsilonHigh,
             Aggregation = aggregation,
-            MaxCompletionLength = _options.MaxNewTokens,
+            MaxCompletionLength = options.MaxNewTokens,
         };
         if (micro.Count == 1 && aggregation != LossAggregation.Dapo)
         {
@@ -331,8 +331,8 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         }
 
         // CPU-GPU sync point (small: one count per micro-batch), once per iteration.
-        float[] tokens = stack(micro.Select(m => lossMask.narrow(0, m.Start, m.Rows).sum()).ToList()).cpu().data<float>().ToArray();
-        double total = Math.Max(tokens.Sum(t => (double)t), 1);   // TRL's clamp(min=1) of the normaliser
+        double[] tokens = stack(micro.Select(m => lossMask.narrow(0, m.Start, m.Rows).sum()).ToList()).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+        double total = Math.Max(tokens.Sum(), 1);   // TRL's clamp(min=1) of the normaliser
         settings = settings with
         {
             // DAPO: the completion tokens of the whole generation batch, whatever the micro-batches (TRL's
