@@ -11,6 +11,7 @@
 //   checks [iterations=20] [threads=1]                  GRPO iterations, value checks on internal paths vs at the boundary
 //   kernel-paths [threads=1]                            float fingerprints of the kernels (see benchmarks/kernel-paths.sh)
 //   threads MODEL=lm|t2i THREADS [iterations=5]      one whole short training run (see benchmarks/threads.sh)
+//   logprob-memory VARIANT CONFIG                      peak memory of the GRPO log-prob pass (see benchmarks/logprob-memory.sh)
 //   smoke                                               every mode at tiny sizes, one repetition (CI)
 using System.Globalization;
 using Adrpo.Benchmarks;
@@ -42,6 +43,9 @@ switch (mode)
         break;
     case "checks":
         ValueChecks.Run(args, smoke: false);
+        break;
+    case "logprob-memory":
+        LogProbMemory.Run(args);
         break;
     case "soak":
         MemorySoak.Run(Bench.IntArg(args, 1, 1000));

@@ -63,6 +63,7 @@ internal sealed class NonFiniteStepGuard
             if (finite)
             {
                 loss.backward();
+                Losses.Language.RecomputedChunkLogProbs.ReleaseHandedBack();
             }
         }
 

@@ -13,6 +13,13 @@ namespace Adrpo.Losses.Language;
 /// </summary>
 internal sealed class RecomputedChunkLogProbs : SingleTensorFunction<RecomputedChunkLogProbs>
 {
+    // The gradients handed back to autograd by the last backward call on this thread. The native side copies them
+    // (a reference to the same storage) as soon as backward returns, so they are released at the next call here
+    // rather than by a DisposeScope: a scope would keep every chunk's [vocab, hidden] weight gradient alive until
+    // the end of the step, which measured as much memory as keeping the logits.
+    [ThreadStatic]
+    private static List<Tensor>? handedBack;
+
     /// <inheritdoc />
     public override string Name => nameof(RecomputedChunkLogProbs);
 
@@ -34,6 +41,7 @@ internal sealed class RecomputedChunkLogProbs : SingleTensorFunction<RecomputedC
     /// <inheritdoc />
     public override List<Tensor> backward(AutogradContext ctx, Tensor grad_output)
     {
+        ReleaseHandedBack();
         var saved = ctx.get_saved_variables();
         var (h, w, y) = (saved[0], saved[1], saved[2]);
         double temperature = (double)ctx.get_data("temperature");
@@ -48,8 +56,8 @@ internal sealed class RecomputedChunkLogProbs : SingleTensorFunction<RecomputedC
                 dz.div_(temperature);
             }
 
-            gradHidden = dz.matmul(w).MoveToOuterDisposeScope();               // [rows, hidden]
-            gradWeight = dz.t().matmul(h).MoveToOuterDisposeScope();           // [vocab, hidden]
+            gradHidden = dz.matmul(w).DetachFromDisposeScope();                // [rows, hidden]
+            gradWeight = dz.t().matmul(h).DetachFromDisposeScope();            // [vocab, hidden]
         }
 
         foreach (var t in saved)
@@ -57,7 +65,25 @@ internal sealed class RecomputedChunkLogProbs : SingleTensorFunction<RecomputedC
             t.Dispose();
         }
 
+        (handedBack ??= new List<Tensor>()).AddRange(new[] { gradHidden, gradWeight });
         return new List<Tensor> { gradHidden, gradWeight, null!, null! };
+    }
+
+    /// <summary>Releases the gradients the last backward call on this thread handed back (already copied by autograd);
+    /// the trainer calls it after each backward pass, so that not even the last chunk's stay alive.</summary>
+    internal static void ReleaseHandedBack()
+    {
+        if (handedBack is null)
+        {
+            return;
+        }
+
+        foreach (var t in handedBack)
+        {
+            t.Dispose();
+        }
+
+        handedBack.Clear();
     }
 
     private static Tensor Logits(Tensor h, Tensor w, double temperature)
