@@ -298,7 +298,9 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
     }
 
     /// <summary>Recompute each chunk's logits in the backward pass (RecomputedChunkLogProbs) instead of keeping them
-    /// (default true); false keeps them (plain autograd), for comparisons.</summary>
+    /// (default true); false keeps them (plain autograd), for comparisons. Recomputation applies the head as the plain
+    /// bias-free linear map <c>OutputWeight</c> (what Qwen's lm_head, tied or not, is); a head wrapped in anything else
+    /// (an adapter on lm_head) needs this off.</summary>
     internal bool RecomputeHead { get; set; } = true;
 
     /// <summary>The (start, rows) of each micro-batch of a batch of <paramref name="rows"/>; one when <paramref name="microBatchSize"/> is 0 or at least the batch.</summary>
