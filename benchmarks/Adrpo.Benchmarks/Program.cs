@@ -12,6 +12,7 @@
 //   kernel-paths [threads=1]                            float fingerprints of the kernels (see benchmarks/kernel-paths.sh)
 //   threads MODEL=lm|t2i THREADS [iterations=5]      one whole short training run (see benchmarks/threads.sh)
 //   geneval [samplesPerPrompt=8] [odeSteps=20] [guidance=1] [seed=2026]  MiniGenEval of the embedded base generator, held-out prompts
+//   logprob-memory VARIANT CONFIG                      peak memory of the GRPO log-prob pass (see benchmarks/logprob-memory.sh)
 //   smoke                                               every mode at tiny sizes, one repetition (CI)
 using System.Globalization;
 using Adrpo.Benchmarks;
@@ -46,6 +47,9 @@ switch (mode)
         break;
     case "geneval":
         GenEvalBaseline.Run(args);
+        break;
+    case "logprob-memory":
+        LogProbMemory.Run(args);
         break;
     case "soak":
         MemorySoak.Run(Bench.IntArg(args, 1, 1000));

@@ -48,7 +48,7 @@ internal static class GrpoLoss
         Tensor klPerToken = referenceLogProbs is null ? zeros_like(logProbs) : KlEstimator.K3(logProbs, referenceLogProbs);
         var penaltyPerToken = beta.detach().to_type(logProbs.dtype).unsqueeze(1) * klPerToken;
 
-        Tensor Reduce(Tensor perToken) => MaskedAggregation.Reduce(perToken, mask, settings.Aggregation, settings.MaxCompletionLength, settings.GlobalTokenCount);
+        Tensor Reduce(Tensor perToken) => MaskedAggregation.Reduce(perToken, mask, settings.Aggregation, settings.MaxCompletionLength, settings.GlobalTokenCount, settings.BatchRows);
 
         var output = new GrpoLossOutput(
             Reduce(policyPerToken + penaltyPerToken).MoveToOuterDisposeScope(),

@@ -17,4 +17,9 @@ internal sealed record GrpoLossSettings
 
     /// <summary>DAPO's normaliser (completion tokens in the whole generation batch); null means this batch's.</summary>
     public double? GlobalTokenCount { get; init; }
+
+    /// <summary>Rows of the whole batch when the loss is computed on one micro-batch of it: GRPO's mean over sequences
+    /// and Dr. GRPO's batch x length then divide by it, so that the micro-batches' losses add up to the whole batch's
+    /// loss. Null means the rows of this tensor.</summary>
+    public long? BatchRows { get; init; }
 }

@@ -7,7 +7,9 @@ public enum LossAggregation
     /// Long completions get less weight per token.</summary>
     Grpo,
 
-    /// <summary>Sum over all completion tokens of the batch divided by their number (token-level mean).</summary>
+    /// <summary>Sum over all completion tokens of the batch divided by their number (token-level mean). In the GRPO
+    /// trainer the batch is the whole generation batch whatever <c>MicroBatchSize</c> is (TRL's <c>bnpo</c> under
+    /// gradient accumulation averages each micro-batch's own mean instead), so there it equals <see cref="Dapo"/>.</summary>
     Bnpo,
 
     /// <summary>Dr. GRPO: sum over all completion tokens divided by batch size x maximum completion length,
@@ -15,6 +17,6 @@ public enum LossAggregation
     DrGrpo,
 
     /// <summary>DAPO: sum over the tokens divided by the number of completion tokens of the whole generation
-    /// batch (which may be split into several optimisation micro-batches).</summary>
+    /// batch (which may be split into several optimisation micro-batches; TRL's <c>num_items_in_batch</c>).</summary>
     Dapo,
 }

@@ -64,6 +64,17 @@ public sealed partial class AdrpoGrpoTrainer
         /// <summary>Nucleus (top-p) filter; 1 disables. Default 1.</summary>
         public double TopP { get; set; } = 1.0;
 
+        /// <summary>
+        /// Rows (completions) per forward/backward pass in the reference pass, the old-policy pass and every update;
+        /// 0 or at least the batch (PromptsPerIteration x SamplesPerPrompt) means the whole batch at once. Default 0.
+        /// A memory setting only: gradients are accumulated over the micro-batches and each update is still one
+        /// optimizer step, with every micro-batch's loss scaled so that the accumulated gradient (and the logged loss,
+        /// KL, clip ratio and entropy) equal the one-batch values to float rounding, for every <see cref="LossAggregation"/>.
+        /// It need not divide the batch: the last micro-batch may be smaller. Peak activation memory falls roughly in
+        /// proportion; each micro-batch costs one device sync (its loss is checked for NaN/Inf).
+        /// </summary>
+        public int MicroBatchSize { get; set; }
+
         internal override RewardSampleColumn SampleColumn => RewardSampleColumn.Text(OutputColumnName);
 
         internal override string DescribeRun(int prompts, int seed) =>
@@ -112,6 +123,7 @@ public sealed partial class AdrpoGrpoTrainer
             Require(TopP > 0 && TopP <= 1, nameof(TopP), $"is {TopP}; expected a value in (0, 1]");
             Require(LoraRank > 0 || !Model!.HasAdapters, nameof(LoraRank), "is 0 (full fine-tuning), but the model has LoRA adapters; expected LoraRank > 0 to train them, or call Model.MergeAdapters() first");
             Require(LoraRank == 0 || Model!.HasAdapters || LoraTargetModules.Count == 0 || TargetsMatch(), nameof(LoraTargetModules), $"({string.Join(", ", LoraTargetModules)}) selects no projection of the model for at least one entry; expected names among {string.Join(", ", QwenForCausalLM.DefaultLoraTargets)}");
+            Require(MicroBatchSize >= 0, nameof(MicroBatchSize), $"is {MicroBatchSize}; expected 0 (the whole batch at once) or a positive number of rows per micro-batch");
             Require(Enum.IsDefined(LossAggregation), nameof(LossAggregation), $"is {LossAggregation}; expected one of {string.Join(", ", Enum.GetNames<LossAggregation>())}");
         }
 

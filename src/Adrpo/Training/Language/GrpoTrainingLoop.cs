@@ -142,56 +142,77 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
 
         var lossMask = completionMask * valid.to_type(ScalarType.Float32).unsqueeze(1);              // invalid rows excluded
 
-        // 6. Loss inputs: log-probabilities of the frozen reference (the KL term's pi_ref; none when beta is fixed at 0)
-        //    and, for mu > 1, of the sampling policy (the ratio's pi_old).
+        // 6. Loss inputs: log-probabilities of the reference (the KL term's pi_ref; none when beta is fixed at 0) and,
+        //    for mu > 1, of the sampling policy (the ratio's pi_old), MicroBatchSize rows at a time.
         var ids = cat(new[] { promptIds, generated.Tokens }, 1);                                       // [B, S + L]
         var attention = cat(new[] { promptMask, generated.CompletionMask.to_type(ScalarType.Int64) }, 1);
         long promptLength = promptIds.shape[1], completionLength = generated.Tokens.shape[1];
+        var micro = MicroBatches(ids.shape[0], _options.MicroBatchSize);
         Tensor? referenceLogProbs = null;
         Tensor oldLogProbs;
         using (no_grad())
         {
             if (UsesReference)
             {
-                referenceLogProbs = ReferenceLogProbs(ids, attention, promptLength, completionLength);
+                referenceLogProbs = cat(micro.Select(m => ReferenceLogProbs(ids.narrow(0, m.Start, m.Rows), attention.narrow(0, m.Start, m.Rows), promptLength, completionLength)).ToList(), 0);
             }
 
-            oldLogProbs = _options.UpdatesPerIteration > 1 ? CompletionLogProbs(_model, ids, attention, promptLength, completionLength).logp : null!;
+            oldLogProbs = _options.UpdatesPerIteration > 1
+                ? cat(micro.Select(m => CompletionLogProbs(_model, ids.narrow(0, m.Start, m.Rows), attention.narrow(0, m.Start, m.Rows), promptLength, completionLength, entropy: false).LogProbs).ToList(), 0)
+                : null!;
         }
 
+        // Each micro-batch's loss is scaled so that the micro-batches add up to the whole batch's loss (and so their
+        // accumulated gradients to its gradient), for every aggregation: Grpo and DrGrpo divide by the rows of the
+        // whole batch (BatchRows); Bnpo and Dapo divide the micro-batch's token sum by the completion tokens of the
+        // whole batch (GlobalTokenCount; Bnpo reduces as Dapo with that count when micro-batched). Token-level
+        // metrics (KL, clip ratio, entropy) are weighted by each micro-batch's share of the tokens.
+        var (settings, tokenShares) = MicroBatchSettings(_options, micro, lossMask);
+
         // 7. Loss and step, mu = UpdatesPerIteration times: clipped-ratio policy term minus beta_i * KL(pi_theta || pi_ref)
-        //    per completion (eq. 3 / 7), then AdamW, skipped when the loss or gradient is not finite.
+        //    per completion (eq. 3 / 7), then AdamW, skipped when the loss or gradient is not finite. With micro-batches
+        //    the gradients are accumulated over them and each update is still one optimizer step.
         _model.train();
         SetLearningRate();
-        GrpoLossOutput? last = null;
-        double entropy = 0;
+        var loss = zeros(1, device: _device.Device);
+        var kl = zeros(1, device: _device.Device);
+        var clipRatio = zeros(1, device: _device.Device);
+        var entropy = zeros(1, device: _device.Device);
         int skipped = 0;
         for (int update = 0; update < _options.UpdatesPerIteration; update++)
         {
             cancellation.ThrowIfCancellationRequested();
             using var step = NewDisposeScope();
-            var (logp, logits) = CompletionLogProbs(_model, ids, attention, promptLength, completionLength);
-            var settings = new GrpoLossSettings
+            bool lastUpdate = update == _options.UpdatesPerIteration - 1;
+            foreach (var metric in new[] { loss, kl, clipRatio, entropy })
             {
-                EpsilonLow = _options.EpsilonLow,
-                EpsilonHigh = _options.EpsilonHigh,
-                Aggregation = _options.LossAggregation,
-                MaxCompletionLength = _options.MaxNewTokens,
-            };
-            var output = GrpoLoss.Compute(logp, _options.UpdatesPerIteration > 1 ? oldLogProbs : null, referenceLogProbs, advantages, beta, lossMask, settings);
-            if (!_guard.Step(output.Loss, State.Iteration + 1))
+                metric.zero_();
+            }
+
+            Tensor MicroBatchLoss(int part)
+            {
+                var (start, rows) = micro[part];
+                var (logp, h) = CompletionLogProbs(_model, ids.narrow(0, start, rows), attention.narrow(0, start, rows), promptLength, completionLength, entropy: lastUpdate);
+                var mask = lossMask.narrow(0, start, rows);
+                var output = GrpoLoss.Compute(logp, _options.UpdatesPerIteration > 1 ? oldLogProbs.narrow(0, start, rows) : null, referenceLogProbs?.narrow(0, start, rows), advantages.narrow(0, start, rows), beta.narrow(0, start, rows), mask, settings);
+                using (no_grad())
+                {
+                    loss.add_(output.Loss.detach());
+                    kl.add_(output.MeanKl * tokenShares[part]);
+                    clipRatio.add_(output.ClipRatio * tokenShares[part]);
+                    if (h is not null)
+                    {
+                        entropy.add_(MaskedAggregation.Mean(h, mask) * tokenShares[part]);
+                    }
+                }
+
+                return output.Loss;
+            }
+
+            if (!_guard.Step(micro.Count, MicroBatchLoss, State.Iteration + 1))
             {
                 skipped++;
             }
-
-            using (no_grad())
-            {
-                var h = TokenEntropy.FromLogits(logits.detach(), _logProbTemperature).narrow(1, promptLength - 1, completionLength);
-                entropy = MaskedAggregation.Mean(h, lossMask).item<float>();
-            }
-
-            last?.Dispose();
-            last = new GrpoLossOutput(output.Loss.detach().MoveToOuterDisposeScope(), output.PolicyLoss.MoveToOuterDisposeScope(), output.KlPenalty.MoveToOuterDisposeScope(), output.MeanKl.MoveToOuterDisposeScope(), output.ClipRatio.MoveToOuterDisposeScope());
         }
 
         // 8. Metrics of the iteration.
@@ -209,17 +230,16 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
             BetaMean = beta.mean().item<float>(),
             BetaMin = beta.min().item<float>(),
             BetaMax = beta.max().item<float>(),
-            Kl = last!.MeanKl.item<float>(),
-            Entropy = entropy,
-            ClipRatio = last.ClipRatio.item<float>(),
+            Kl = kl.item<float>(),
+            Entropy = entropy.item<float>(),
+            ClipRatio = clipRatio.item<float>(),
             CompletionLength = completionMask.sum(1).mean().item<float>(),
-            Loss = last.Loss.item<float>(),
+            Loss = loss.item<float>(),
             TokensPerSecond = completionMask.sum().item<float>() / Math.Max(samplingSeconds, 1e-9),
             LearningRate = _optimizer.ParamGroups.First().LearningRate,
             SkippedSteps = skipped,
             Seconds = watch.Elapsed.TotalSeconds,
         };
-        last.Dispose();
         State.Metrics.Add(metrics);
         return metrics;
     }
@@ -308,13 +328,70 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         }
     }
 
-    /// <summary>log pi(token) of the completion tokens, [B, L], from one forward pass shifted once; and the logits.</summary>
-    private (Tensor logp, Tensor logits) CompletionLogProbs(QwenForCausalLM model, Tensor ids, Tensor attention, long promptLength, long completionLength)
+    /// <summary>
+    /// log pi(token) of the completion tokens, [B, L], and (when asked for) the entropies of the same distributions,
+    /// lean: the decoder's hidden states are narrowed to the positions that predict completion tokens (S - 1 ..
+    /// S + L - 2) before the output head, which then runs on SelectiveLogProbs.DefaultChunkRows of them at a time,
+    /// recomputed in the backward pass (SelectiveLogProbs explains what that keeps alive).
+    /// </summary>
+    private (Tensor LogProbs, Tensor? Entropy) CompletionLogProbs(QwenForCausalLM model, Tensor ids, Tensor attention, long promptLength, long completionLength, bool entropy)
     {
+        using var scope = NewDisposeScope();
         // The library's own ids (checked prompt + sampled tokens): no value checks, so no device syncs here.
-        var logits = model.Forward(ids, attention, null, null, checkValues: false);             // [B, S + L, V]
-        var all = TokenLogProbs.FromLogits(logits, ids, _logProbTemperature, checkValues: false); // [B, S + L - 1]
-        return (all.narrow(1, promptLength - 1, completionLength), logits);                     // predicts tokens S .. S + L - 1
+        var hidden = model.Model.Forward(ids, attention, null, null, checkValues: false);              // [B, S + L, hidden]
+        var predicting = hidden.narrow(1, promptLength - 1, completionLength);                          // [B, L, hidden]
+        var targets = ids.narrow(1, promptLength, completionLength);                                    // [B, L]
+        var (logp, h) = SelectiveLogProbs.Compute(predicting, model.ComputeLogits, targets, _logProbTemperature, entropy, SelectiveLogProbs.DefaultChunkRows, RecomputeHead ? model.OutputWeight : null);
+        return (logp.MoveToOuterDisposeScope(), h?.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Recompute each chunk's logits in the backward pass (RecomputedChunkLogProbs) instead of keeping them
+    /// (default true); false keeps them (plain autograd), for comparisons. Recomputation applies the head as the plain
+    /// bias-free linear map <c>OutputWeight</c> (what Qwen's lm_head, tied or not, is); a head wrapped in anything else
+    /// (an adapter on lm_head) needs this off.</summary>
+    internal bool RecomputeHead { get; set; } = true;
+
+    /// <summary>The (start, rows) of each micro-batch of a batch of <paramref name="rows"/>; one when <paramref name="microBatchSize"/> is 0 or at least the batch.</summary>
+    internal static List<(long Start, long Rows)> MicroBatches(long rows, int microBatchSize)
+    {
+        long size = microBatchSize > 0 && microBatchSize < rows ? microBatchSize : rows;
+        var result = new List<(long, long)>();
+        for (long start = 0; start < rows; start += size)
+        {
+            result.Add((start, Math.Min(size, rows - start)));
+        }
+
+        return result;
+    }
+
+    /// <summary>The loss settings of every micro-batch and each micro-batch's share of the batch's completion tokens.</summary>
+    internal static (GrpoLossSettings Settings, double[] TokenShares) MicroBatchSettings(AdrpoGrpoTrainer.Options options, IReadOnlyList<(long Start, long Rows)> micro, Tensor lossMask)
+    {
+        var aggregation = options.LossAggregation;
+        var settings = new GrpoLossSettings
+        {
+            EpsilonLow = options.EpsilonLow,
+            EpsilonHigh = options.EpsilonHigh,
+            Aggregation = aggregation,
+            MaxCompletionLength = options.MaxNewTokens,
+        };
+        if (micro.Count == 1 && aggregation != LossAggregation.Dapo)
+        {
+            return (settings, new[] { 1.0 });   // one batch: no sync, the loss exactly as before micro-batches existed
+        }
+
+        // CPU-GPU sync point (small: one count per micro-batch), once per iteration.
+        double[] tokens = stack(micro.Select(m => lossMask.narrow(0, m.Start, m.Rows).sum()).ToList()).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+        double total = Math.Max(tokens.Sum(), 1);   // TRL's clamp(min=1) of the normaliser
+        settings = settings with
+        {
+            // DAPO: the completion tokens of the whole generation batch, whatever the micro-batches (TRL's
+            // num_items_in_batch). Bnpo reduces the same way when micro-batched so that it stays the whole batch's token mean.
+            Aggregation = aggregation == LossAggregation.Bnpo ? LossAggregation.Dapo : aggregation,
+            GlobalTokenCount = aggregation is LossAggregation.Bnpo or LossAggregation.Dapo ? total : null,
+            BatchRows = micro.Sum(m => m.Rows),
+        };
+        return (settings, tokens.Select(t => t / total).ToArray());
     }
 
     /// <summary>log pi_ref of the completion tokens: the frozen copy, or this model with its LoRA adapters off (the base).</summary>
@@ -323,13 +400,13 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         ReferencePasses++;
         if (_reference is not null)
         {
-            return CompletionLogProbs(_reference, ids, attention, promptLength, completionLength).logp;
+            return CompletionLogProbs(_reference, ids, attention, promptLength, completionLength, entropy: false).LogProbs;
         }
 
         _model.AdaptersEnabled = false;
         try
         {
-            return CompletionLogProbs(_model, ids, attention, promptLength, completionLength).logp;
+            return CompletionLogProbs(_model, ids, attention, promptLength, completionLength, entropy: false).LogProbs;
         }
         finally
         {
