@@ -27,26 +27,30 @@ public sealed class EmbeddedArithmeticGrpoTests
         var answers = train.GetColumn<string>("Prompt").Zip(train.GetColumn<string>("Answer"))
             .ToDictionary(x => x.First, x => int.Parse(x.Second, CultureInfo.InvariantCulture), StringComparer.Ordinal);
         var exact = RewardModel.FromFunction((prompt, completion) => ArithmeticAnswer.Score(completion, answers[prompt]), name: "exact");
+        // The format reward is small next to the answer's: the pre-trained model is already well formed 95-100% of the
+        // time, so it mostly keeps the answer line from drifting while the answer reward moves the arithmetic.
         var format = RewardModel.FromFunction((_, completion) => ArithmeticAnswer.IsWellFormed(completion) ? 1f : 0f, weight: 0.2, name: "format");
 
         // A fixed held-out subset, one completion each, sampled at the trainer's temperature with a fixed seed.
-        var heldOut = test.GetColumn<string>("Prompt").Take(128).ToList();
-        var heldOutAnswers = test.GetColumn<string>("Answer").Take(128).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToList();
+        var heldOut = test.GetColumn<string>("Prompt").Take(256).ToList();
+        var heldOutAnswers = test.GetColumn<string>("Answer").Take(256).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToList();
         var settings = new LanguageGenerationSettings { Seed = LearningTest.Seed(5), MaxNewTokens = 36, Temperature = 1.0, BatchSize = 32, ComputeThreads = LearningTest.Threads };
         double Accuracy(CausalLanguageModelTransformer model) =>
             model.Generate(heldOut).Select((c, i) => ArithmeticAnswer.Score(c, heldOutAnswers[i])).Average();
 
         double before = Accuracy(new CausalLanguageModelTransformer(EmbeddedArithmetic.LoadModel(), EmbeddedArithmetic.LoadTokenizer(), settings));
+        // 8 prompts x 8 completions and learning rate 1e-4 (first tries on the same model: 4 prompts at 1e-4 and 2e-4 rose
+        // by about 6 points at 20 and 40 iterations, at 5e-4 the accuracy fell from 37.5% to 24.2%).
         var options = new AdrpoGrpoTrainer.Options
         {
             Model = EmbeddedArithmetic.LoadModel(),
             Tokenizer = EmbeddedArithmetic.LoadTokenizer(),
             RewardModels = { exact, format },
-            Iterations = 20,
+            Iterations = 30,
             SamplesPerPrompt = 8,
-            PromptsPerIteration = 4,
+            PromptsPerIteration = 8,
             MaxNewTokens = 36,
-            LearningRate = 5e-4,
+            LearningRate = 1e-4,
             Seed = LearningTest.Seed(2026),
             ComputeThreads = LearningTest.Threads,
         };
