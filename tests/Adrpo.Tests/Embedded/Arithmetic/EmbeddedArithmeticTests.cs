@@ -53,7 +53,7 @@ public sealed class EmbeddedArithmeticTests
     {
         var tokenizer = EmbeddedArithmetic.LoadTokenizer(s_cache);
         using var model = EmbeddedArithmetic.LoadModel(s_cache);
-        var problems = ArithmeticProblems.Test.Take(200).ToList();
+        var problems = ArithmeticProblems.Test;   // all 500: on the first 200 alone seed 1 gave 37.5%, too near the edge
         var (accuracy, completions) = LearningTest.WithThreads(() => ArithmeticModelTraining.Accuracy(model, tokenizer, problems, temperature: 1.0, seed: 1));
         double wellFormed = completions.Count(ArithmeticAnswer.IsWellFormed) / (double)completions.Count;
         Console.WriteLine($"held-out exact match at temperature 1: {accuracy:P1}; well formed {wellFormed:P1}; e.g. {problems[0].Prompt} -> {completions[0]}");
