@@ -205,7 +205,7 @@ internal static class TinyLanguageModelTraining
     }
 
     /// <summary>Token ids of a turn and the index of its first reply token.</summary>
-    private static (int[] Ids, int ReplyStart) Encode(HuggingFaceTokenizer tokenizer, string prompt, string reply)
+    internal static (int[] Ids, int ReplyStart) Encode(HuggingFaceTokenizer tokenizer, string prompt, string reply)
     {
         var head = tokenizer.Encode(Formatter.FormatPrompt(prompt));
         var tail = tokenizer.Encode(reply + ChatMlFormatter.ImEnd);
@@ -213,7 +213,7 @@ internal static class TinyLanguageModelTraining
     }
 
     /// <summary>Right-padded inputs [B, T] and targets [B, T] (the next token, -100 outside replies and on padding).</summary>
-    private static (Tensor Input, Tensor Target) Batch((int[] Ids, int ReplyStart)[] rows, long pad)
+    internal static (Tensor Input, Tensor Target) Batch((int[] Ids, int ReplyStart)[] rows, long pad)
     {
         int length = rows.Max(r => r.Ids.Length) - 1;
         var input = new long[rows.Length * length];
