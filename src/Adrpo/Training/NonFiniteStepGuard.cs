@@ -30,13 +30,34 @@ internal sealed class NonFiniteStepGuard
     /// <summary>Backpropagates <paramref name="loss"/> and steps, unless the loss or gradients are not finite.</summary>
     /// <returns>True when the step was taken; false when it was skipped.</returns>
     /// <exception cref="TrainingDivergedException">Too many consecutive steps were skipped.</exception>
-    public bool Step(Tensor loss, int iteration)
+    public bool Step(Tensor loss, int iteration) => Step(1, _ => loss, iteration);
+
+    /// <summary>
+    /// Accumulates the gradients of <paramref name="parts"/> losses (each built, backpropagated and freed in turn, so
+    /// only one graph is alive at a time) and takes one step, unless a part or the gradients are not finite.
+    /// </summary>
+    /// <param name="parts">Number of parts, at least 1.</param>
+    /// <param name="lossOfPart">Builds part p's loss (already scaled, e.g. divided by <paramref name="parts"/>).</param>
+    /// <param name="iteration">The iteration, for the exception's message.</param>
+    /// <returns>True when the step was taken; false when it was skipped.</returns>
+    /// <exception cref="TrainingDivergedException">Too many consecutive steps were skipped.</exception>
+    public bool Step(int parts, Func<int, Tensor> lossOfPart, int iteration)
     {
         _optimizer.zero_grad();
-        bool finite = float.IsFinite(loss.item<float>());
+        bool finite = true;
+        for (int p = 0; p < parts && finite; p++)
+        {
+            using var scope = NewDisposeScope();
+            var loss = lossOfPart(p);
+            finite = float.IsFinite(loss.item<float>());   // CPU-GPU sync point, one per part
+            if (finite)
+            {
+                loss.backward();
+            }
+        }
+
         if (finite)
         {
-            loss.backward();
             // clip_grad_norm_ returns the total norm before clipping; an infinite max_norm measures without clipping.
             double max = _clipNorm > 0 ? _clipNorm : double.PositiveInfinity;
             finite = double.IsFinite(nn.utils.clip_grad_norm_(_parameters(), max));
