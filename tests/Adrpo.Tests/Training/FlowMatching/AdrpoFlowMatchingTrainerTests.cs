@@ -107,6 +107,7 @@ public sealed class AdrpoFlowMatchingTrainerTests
     [DataRow(FineTuningMethod.OrwCfmW2)]
     [DataRow(FineTuningMethod.Raft)]
     [DataRow(FineTuningMethod.Dpo)]
+    [DataRow(FineTuningMethod.FlowGrpo)]
     public void EveryMethodTrainsAndReportsMetrics(FineTuningMethod method)
     {
         var context = new MLContext(seed: 1);
@@ -135,11 +136,63 @@ public sealed class AdrpoFlowMatchingTrainerTests
             {
                 Assert.IsTrue(reported.All(m => m.BetaMin == 1 && m.BetaMax == 1), "ORW's fixed alpha = 1");
             }
+            else if (method == FineTuningMethod.FlowGrpo)
+            {
+                Assert.IsTrue(reported.All(m => m.BetaMin == 1 && m.BetaMax == 1), "Flow-GRPO's fixed KL coefficient Beta0 = 1");
+                Assert.IsTrue(reported.All(m => m.RegularizationLoss >= 0 && double.IsFinite(m.W2)));
+            }
         }
         finally
         {
             File.Delete(csv);
         }
+    }
+
+    [TestMethod]
+    public void FlowGrpoChangesOnlyTheAdaptersAndItsFirstIterationsStayNearTheReference()
+    {
+        var context = new MLContext(seed: 1);
+        var options = Options(context, FineTuningMethod.FlowGrpo, iterations: 3);
+        options.Beta0 = 0.04;
+        options.FlowGrpoTrainedSteps = 2;
+        options.FlowGrpoClipRange = 0.2;
+        options.AdvantageScaling = Adrpo.Advantages.AdvantageScaling.Group;
+        var generator = (Adrpo.Models.Dit.DitVelocityModel)options.Generator!;
+        var before = generator.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+        var reported = new List<FlowMatchingIterationMetrics>();
+        options.Progress = new SynchronousProgress<FlowMatchingIterationMetrics>(reported.Add);
+        context.FineTuning().AdrpoFlowMatching(options).Fit(Prompts(context, TrainPrompts));
+
+        var after = generator.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach());
+        var changed = after.Where(p => !before.TryGetValue(p.Key, out var b) || !p.Value.eq(b).all().item<bool>()).Select(p => p.Key).ToList();
+        Assert.IsNotEmpty(changed, "the run changes some weights");
+        Assert.IsTrue(changed.All(name => name.Contains(".lora_", StringComparison.Ordinal)), $"only LoRA adapters change: {string.Join(", ", changed.Where(n => !n.Contains(".lora_", StringComparison.Ordinal)))}");
+        Assert.IsTrue(before.Keys.All(after.ContainsKey), "every base weight is still there");
+        Assert.IsTrue(reported.All(m => double.IsFinite(m.Loss) && m.W2 >= 0 && m.SkippedSteps == 0));
+        Assert.IsGreaterThan(0.0, reported[^1].W2, "the adapters moved the velocity away from the reference");
+    }
+
+    [TestMethod]
+    [DataRow(FineTuningMethod.Adrpo)]
+    [DataRow(FineTuningMethod.OrwCfmW2)]
+    [DataRow(FineTuningMethod.Raft)]
+    [DataRow(FineTuningMethod.Dpo)]
+    [DataRow(FineTuningMethod.FlowGrpo)]
+    public void EveryMethodTrainsWithClassifierFreeGuidance(FineTuningMethod method)
+    {
+        // Guidance changes the samples (an extra unconditional pass per velocity), and every method trains on them.
+        var context = new MLContext(seed: 1);
+        var runs = new[] { 1.0, 3.0 }.Select(scale =>
+        {
+            var reported = new List<FlowMatchingIterationMetrics>();
+            var options = Options(context, method, iterations: 1);
+            options.GuidanceScale = scale;
+            options.Progress = new SynchronousProgress<FlowMatchingIterationMetrics>(reported.Add);
+            context.FineTuning().AdrpoFlowMatching(options).Fit(Prompts(context, TrainPrompts));
+            return reported.Single();
+        }).ToList();
+        Assert.IsTrue(runs.All(m => double.IsFinite(m.Loss) && m.SkippedSteps == 0));
+        Assert.AreNotEqual(runs[0].RewardMean, runs[1].RewardMean, "guidance 3 samples other images than guidance 1");
     }
 
     [TestMethod]
