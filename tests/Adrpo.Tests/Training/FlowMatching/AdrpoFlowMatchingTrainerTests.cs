@@ -116,7 +116,9 @@ public sealed class AdrpoFlowMatchingTrainerTests
         return 0;
     });
 
-    private const double FlowGrpoRiseThreshold = 0.0;
+    // benchmarks/learning-spread.sh 6 "native:1 default:1 native:2" over seed offsets 0-5: rise 0.26 to 0.57, mean 0.43,
+    // sd 0.12, identical to 1e-6 on the three paths (benchmarks/README.md, "Learning tests"); 0.1 is 2.9 sd below the mean.
+    private const double FlowGrpoRiseThreshold = 0.1;
 
     private static double W2ToReference(Adrpo.Models.IConditionalVelocityModel model)
     {
