@@ -18,6 +18,7 @@ public enum FineTuningMethod
 
     /// <summary>Flow-GRPO (Liu et al. 2025): samples by an SDE with the ODE's marginals, and trains the per-step Gaussian
     /// policy with GRPO's clipped ratio and group advantages, plus a KL to the reference (LoRA off) with coefficient
-    /// Beta0. Online. Options: FlowGrpoNoiseLevel, FlowGrpoTrainedSteps, FlowGrpoClipRange.</summary>
+    /// Beta0. Online. Options: FlowGrpoNoiseLevel, FlowGrpoTrainedSteps, FlowGrpoClipRange; advantages follow
+    /// AdvantageScaling and [MinAdvantage, MaxAdvantage] (Flow-GRPO's own: Group scaling, clipped to [-5, 5], Beta0 0.04).</summary>
     FlowGrpo,
 }
