@@ -15,4 +15,10 @@ public enum FineTuningMethod
     /// <summary>Flow-matching DPO: preference pairs (best vs worst of each prompt's reference samples) drawn once
     /// from the reference model before training, i.e. offline.</summary>
     Dpo,
+
+    /// <summary>Flow-GRPO (Liu et al. 2025): samples by an SDE with the ODE's marginals, and trains the per-step Gaussian
+    /// policy with GRPO's clipped ratio and group advantages, plus a KL to the reference (LoRA off) with coefficient
+    /// Beta0. Online. Options: FlowGrpoNoiseLevel, FlowGrpoTrainedSteps, FlowGrpoClipRange; advantages follow
+    /// AdvantageScaling and [MinAdvantage, MaxAdvantage] (Flow-GRPO's own: Group scaling, clipped to [-5, 5], Beta0 0.04).</summary>
+    FlowGrpo,
 }

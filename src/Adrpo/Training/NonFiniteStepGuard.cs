@@ -30,48 +30,36 @@ internal sealed class NonFiniteStepGuard
     /// <summary>Backpropagates <paramref name="loss"/> and steps, unless the loss or gradients are not finite.</summary>
     /// <returns>True when the step was taken; false when it was skipped.</returns>
     /// <exception cref="TrainingDivergedException">Too many consecutive steps were skipped.</exception>
-    public bool Step(Tensor loss, int iteration)
-    {
-        _optimizer.zero_grad();
-        bool finite = float.IsFinite(loss.item<float>());
-        if (finite)
-        {
-            loss.backward();
-        }
-
-        return Finish(finite, iteration);
-    }
+    public bool Step(Tensor loss, int iteration) => Step(1, _ => loss, iteration);
 
     /// <summary>
-    /// Gradient accumulation: backpropagates the losses of <paramref name="parts"/> micro-batches one after the other
-    /// (each built by <paramref name="lossOf"/> inside a DisposeScope of its own, so only one micro-batch's graph
-    /// lives at a time), then takes one step on the summed gradients, unless a loss or the gradients are not finite.
-    /// Every micro-batch's loss is still built after a non-finite one (without a backward pass), so that callers'
-    /// metrics cover the whole batch.
+    /// Gradient accumulation: builds and backpropagates the losses of <paramref name="parts"/> parts one after the other
+    /// (micro-batches, or Flow-GRPO's trained SDE steps; each inside a DisposeScope of its own, so only one graph lives
+    /// at a time), then takes one step on the summed gradients, unless a loss or the gradients are not finite. Every
+    /// part's loss is still built after a non-finite one (without a backward pass), so that callers' metrics cover the
+    /// whole batch.
     /// </summary>
+    /// <param name="parts">Number of parts, at least 1.</param>
+    /// <param name="lossOfPart">Builds part p's loss (already scaled so the parts add up to the whole loss).</param>
+    /// <param name="iteration">The iteration, for the exception's message.</param>
     /// <returns>True when the step was taken; false when it was skipped.</returns>
     /// <exception cref="TrainingDivergedException">Too many consecutive steps were skipped.</exception>
-    public bool Step(int parts, Func<int, Tensor> lossOf, int iteration)
+    public bool Step(int parts, Func<int, Tensor> lossOfPart, int iteration)
     {
         _optimizer.zero_grad();
         bool finite = true;
         for (int part = 0; part < parts; part++)
         {
             using var scope = NewDisposeScope();
-            var loss = lossOf(part);
-            finite = finite && float.IsFinite(loss.item<float>());   // CPU-GPU sync point: one per micro-batch
+            var loss = lossOfPart(part);
+            finite = finite && float.IsFinite(loss.item<float>());   // CPU-GPU sync point: one per part
             if (finite)
             {
                 loss.backward();
-                Losses.Language.RecomputedChunkLogProbs.ReleaseHandedBack();
+                Losses.Language.RecomputedChunkLogProbs.ReleaseHandedBack();   // the recomputed head's gradients, handed back to libtorch
             }
         }
 
-        return Finish(finite, iteration);
-    }
-
-    private bool Finish(bool finite, int iteration)
-    {
         if (finite)
         {
             // clip_grad_norm_ returns the total norm before clipping; an infinite max_norm measures without clipping.

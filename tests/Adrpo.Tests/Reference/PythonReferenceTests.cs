@@ -3,6 +3,7 @@ using Adrpo.Advantages;
 using Adrpo.Losses.FlowMatching;
 using Adrpo.Losses.Language;
 using Adrpo.Regularization;
+using Adrpo.Sampling;
 using Adrpo.Tests.Infrastructure;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -35,6 +36,7 @@ public sealed class PythonReferenceTests
         AddLanguageCase(gen, inputs, ours);
         AddDpoCase(gen, inputs, ours);
         AddFlowCase(gen, inputs, ours);
+        AddFlowGrpoCase(gen, inputs, ours);
 
         string dir = Path.Combine(Path.GetTempPath(), "adrpo-reference-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
@@ -255,6 +257,48 @@ public sealed class PythonReferenceTests
         ours["fmdpo_loss"] = dpoLoss.reshape(1);
         ours["fmdpo_grad_win"] = w.grad!;
         ours["fmdpo_grad_lose"] = l.grad!;
+    }
+
+    private static void AddFlowGrpoCase(Generator gen, Dictionary<string, object> inputs, Dictionary<string, Tensor> ours)
+    {
+        // One SDE step per sample at assorted times on a grid of h = 1/5, t = 0 included (its clamped noise level);
+        // recorded old log-probabilities off by up to ~0.1 and a clip range of 0.05, so some ratios are clipped.
+        const int n = 6;
+        const double h = 0.2, a = 0.7, clip = 0.05, beta = 0.04;
+        long[] shape = { n, 2, 3, 3 };
+        var x = randn(shape, dtype: ScalarType.Float64, generator: gen);
+        var v = randn(shape, dtype: ScalarType.Float64, generator: gen);
+        var vRef = v + (randn(shape, dtype: ScalarType.Float64, generator: gen) * 0.3);
+        var t = tensor(new[] { 0.0, 0.2, 0.4, 0.6, 0.8, 0.0 }, dtype: ScalarType.Float64);
+        var std = FlowSdeStep.Std(t, h, a);
+        var mean = FlowSdeStep.Mean(x, v, t, h, a);
+        var next = mean + (randn(shape, dtype: ScalarType.Float64, generator: gen) * std.reshape(n, 1, 1, 1));
+        var oldLogp = FlowSdeStep.LogProb(next, mean, std) + (randn(new long[] { n }, dtype: ScalarType.Float64, generator: gen) * 0.06);
+        var adv = tensor(new[] { 1.0, -0.5, 0.3, -1.2, 0.8, -0.1 }, dtype: ScalarType.Float64);
+        inputs["g_x"] = x;
+        inputs["g_v"] = v;
+        inputs["g_v_ref"] = vRef;
+        inputs["g_t"] = t;
+        inputs["g_next"] = next;
+        inputs["g_old_logp"] = oldLogp;
+        inputs["g_adv"] = adv;
+        inputs["g_h"] = h;
+        inputs["g_noise_level"] = a;
+        inputs["g_clip"] = clip;
+        inputs["g_beta"] = beta;
+
+        ours["g_std"] = std;
+        var leaf = v.detach().clone().requires_grad_(true);
+        var current = FlowSdeStep.Mean(x, leaf, t, h, a);
+        var reference = FlowSdeStep.Mean(x, vRef, t, h, a);
+        ours["g_mean"] = current.detach();
+        ours["g_ref_mean"] = reference;
+        ours["g_logp"] = FlowSdeStep.LogProb(next, current, std).detach();
+        ours["g_kl"] = FlowSdeStep.Kl(current, reference, std).detach();
+        var loss = FlowGrpoLoss.Compute(next, current, reference, std, oldLogp, adv, clip, beta);
+        loss.Loss.backward();
+        ours["g_loss"] = loss.Loss.reshape(1);
+        ours["g_grad"] = leaf.grad!;
     }
 
     private static void RunReference(string input, string output)

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Independent reference for Adrpo's losses, written from the formulas in the ADRPO paper and the cited
-methods (GRPO, DAPO, Dr. GRPO, DPO, ORW-CFM-W2, RAFT, Diffusion-DPO), not from the C# code.
+methods (GRPO, DAPO, Dr. GRPO, DPO, ORW-CFM-W2, RAFT, Diffusion-DPO, Flow-GRPO), not from the C# code.
 
 Usage: /usr/bin/python3 adrpo_reference.py INPUT.json OUTPUT.json
 
@@ -202,12 +202,60 @@ def flow(inp, out):
     out["fmdpo_grad_lose"] = vl.grad
 
 
+# ---------- Flow-GRPO (Liu et al. 2025, eq. 8-10), in the paper's own time convention ----------
+
+def flow_grpo(inp, out):
+    """Written in Flow-GRPO's convention, not Adrpo's: noise level s = 1 - t (s = 1 is noise), x_s = (1 - s) x_data +
+    s eps, velocity v' = eps - x_data = -v, and the step goes from s to s + ds with ds = -h < 0. The paper's SDE
+    (eq. 8 with sigma_s = a sqrt(s / (1 - s)), s = 1 replaced by the next grid point 1 - h) gives
+    mean = x + [v' + sigma_s^2 / (2 s) (x + (1 - s) v')] ds and std = sigma_s sqrt(-ds); eq. 9's Gaussian
+    log-density is averaged over elements; the KL of two Gaussian steps with the same std is |dmean|^2 / (2 std^2)."""
+    x, v, v_ref, t = inp["g_x"], inp["g_v"], inp["g_v_ref"], inp["g_t"]
+    nxt, old, adv = inp["g_next"], inp["g_old_logp"], inp["g_adv"]
+    h, a, eps, beta = inp["g_h"], inp["g_noise_level"], inp["g_clip"], inp["g_beta"]
+    shape = [-1] + [1] * (x.dim() - 1)
+    s = (1 - t)
+    s_safe = torch.where(s == 1, torch.full_like(s, 1 - h), s)
+    sigma = a * torch.sqrt(s / (1 - s_safe))
+    ds = -h
+    std = sigma * math.sqrt(-ds)
+    out["g_std"] = std
+
+    def mean_of(vel):
+        vp = -vel
+        sig = sigma.view(shape)
+        sv = s.view(shape)
+        return x + (vp + sig ** 2 / (2 * sv) * (x + (1 - sv) * vp)) * ds
+
+    def logp_of(mean):
+        sd = std.view(shape)
+        lp = -((nxt - mean) ** 2) / (2 * sd ** 2) - torch.log(sd) - 0.5 * math.log(2 * math.pi)
+        return lp.reshape(lp.size(0), -1).mean(dim=1)
+
+    leaf = v.clone().requires_grad_(True)
+    mean = mean_of(leaf)
+    ref_mean = mean_of(v_ref)
+    out["g_mean"] = mean
+    out["g_ref_mean"] = ref_mean
+    logp = logp_of(mean)
+    out["g_logp"] = logp
+    ratio = torch.exp(logp - old)
+    policy = torch.max(-adv * ratio, -adv * torch.clamp(ratio, 1 - eps, 1 + eps)).mean()
+    kl = ((mean - ref_mean) ** 2 / (2 * std.view(shape) ** 2)).reshape(x.size(0), -1).mean(dim=1)
+    out["g_kl"] = kl
+    loss = policy + beta * kl.mean()
+    loss.backward()
+    out["g_loss"] = loss.reshape(1)
+    out["g_grad"] = leaf.grad
+
+
 def main():
     inp = load(sys.argv[1])
     out = {}
     language(inp, out)
     dpo(inp, out)
     flow(inp, out)
+    flow_grpo(inp, out)
     dump(out, sys.argv[2])
 
 

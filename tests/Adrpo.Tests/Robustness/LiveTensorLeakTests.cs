@@ -33,6 +33,7 @@ public sealed class LiveTensorLeakTests
     [DataRow(FineTuningMethod.OrwCfmW2)]
     [DataRow(FineTuningMethod.Raft)]
     [DataRow(FineTuningMethod.Dpo)]
+    [DataRow(FineTuningMethod.FlowGrpo)]
     public void FlowMatchingTrainerDoesNotAccumulateTensors(FineTuningMethod method)
     {
         var context = new MLContext(seed: 1);

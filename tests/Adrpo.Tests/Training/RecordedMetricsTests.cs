@@ -27,7 +27,8 @@ public sealed class RecordedMetricsTests
     {
         using var oneThread = new OneIntraOpThread();
         var runs = new JsonObject();
-        foreach (var method in Enum.GetValues<FineTuningMethod>())
+        // Flow-GRPO was added after the recording; its own tests cover it.
+        foreach (var method in Enum.GetValues<FineTuningMethod>().Where(m => m != FineTuningMethod.FlowGrpo))
         {
             var context = new MLContext(seed: 1);
             var metrics = new List<FlowMatchingIterationMetrics>();

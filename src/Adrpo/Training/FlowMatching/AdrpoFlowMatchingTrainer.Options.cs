@@ -52,6 +52,21 @@ public sealed partial class AdrpoFlowMatchingTrainer
         /// </summary>
         public int DpoPairPrompts { get; set; }
 
+        /// <summary>
+        /// Flow-GRPO's noise level a: its training samples come from the SDE with the ODE's marginals and step standard
+        /// deviation a sqrt(h (1 - t) / t) (<see cref="FineTuningMethod.FlowGrpo"/> only; held-out samples use the ODE).
+        /// Default 0.7 (Flow-GRPO's). The fixed KL coefficient is <see cref="FineTuningOptions{TMetrics}.Beta0"/>
+        /// (Flow-GRPO uses 0.04; Beta0 need not exceed MaxAdvantage for this method).
+        /// </summary>
+        public double FlowGrpoNoiseLevel { get; set; } = FlowSdeStep.DefaultNoiseLevel;
+
+        /// <summary>Flow-GRPO's number of SDE steps trained per sample and update, drawn at random (seeded) from the
+        /// <see cref="OdeSteps"/> steps of each sample's trajectory. Default 0: all steps.</summary>
+        public int FlowGrpoTrainedSteps { get; set; }
+
+        /// <summary>Flow-GRPO's clip range eps of the per-step ratio, clipped to [1 - eps, 1 + eps]. Default 1e-4 (Flow-GRPO's).</summary>
+        public double FlowGrpoClipRange { get; set; } = FlowGrpoLoss.DefaultClipRange;
+
         /// <summary>ODE solver used for sampling. Default Euler.</summary>
         public OdeSolver Solver { get; set; } = OdeSolver.Euler;
 
@@ -87,8 +102,9 @@ public sealed partial class AdrpoFlowMatchingTrainer
 
         private protected override string SampleNoun => "samples";
 
-        // The flow-matching trainer has always required beta0 >= Amax, whatever the method.
-        private protected override bool NeedsBeta0AboveMaxAdvantage => true;
+        // The flow-matching trainer has always required beta0 >= Amax, except for Flow-GRPO, where Beta0 is the fixed KL
+        // coefficient (0.04 in Flow-GRPO) and no advantage is subtracted from it.
+        private protected override bool NeedsBeta0AboveMaxAdvantage => Method != FineTuningMethod.FlowGrpo;
 
         private protected override void ValidateModel()
         {
@@ -112,6 +128,9 @@ public sealed partial class AdrpoFlowMatchingTrainer
             Require(RaftTopFraction > 0 && RaftTopFraction <= 1, nameof(RaftTopFraction), $"is {RaftTopFraction}; expected a fraction in (0, 1]");
             Require(DpoBeta > 0 && double.IsFinite(DpoBeta), nameof(DpoBeta), $"is {DpoBeta}; expected a positive number");
             Require(DpoPairPrompts >= 0, nameof(DpoPairPrompts), $"is {DpoPairPrompts}; expected 0 (the online methods' sample budget) or a positive number of prompts");
+            Require(FlowGrpoNoiseLevel > 0 && double.IsFinite(FlowGrpoNoiseLevel), nameof(FlowGrpoNoiseLevel), $"is {FlowGrpoNoiseLevel}; expected a positive number (Flow-GRPO's a, e.g. 0.7)");
+            Require(FlowGrpoTrainedSteps >= 0 && FlowGrpoTrainedSteps <= OdeSteps, nameof(FlowGrpoTrainedSteps), $"is {FlowGrpoTrainedSteps}; expected 0 (all steps) or a number of steps up to OdeSteps ({OdeSteps})");
+            Require(FlowGrpoClipRange > 0 && double.IsFinite(FlowGrpoClipRange), nameof(FlowGrpoClipRange), $"is {FlowGrpoClipRange}; expected a positive number (e.g. 1e-4)");
             Require(OdeSteps >= 1, nameof(OdeSteps), $"is {OdeSteps}; expected at least 1");
             Require(GuidanceScale >= 0 && double.IsFinite(GuidanceScale), nameof(GuidanceScale), $"is {GuidanceScale}; expected zero or positive");
             Require(LoraDropout == 0, nameof(LoraDropout), $"is {LoraDropout}; the flow-matching trainer applies no LoRA dropout, expected 0");
@@ -122,6 +141,9 @@ public sealed partial class AdrpoFlowMatchingTrainer
             Require(LoraRank > 0 || Method == FineTuningMethod.Raft, nameof(LoraRank), $"is 0 (full fine-tuning), but {Method} takes its reference velocity from the base model with LoRA adapters disabled; expected LoraRank > 0, or Method = Raft");
             Require(LoraRank == 0 || Generator is ILoraAdaptable, nameof(LoraRank), $"is {LoraRank}, but the generator ({Generator!.GetType().Name}) does not implement ILoraAdaptable; expected LoraRank = 0 with Method = Raft, or a generator that supports LoRA");
         }
+
+        /// <summary>The number of SDE steps Flow-GRPO trains per sample and update.</summary>
+        internal int ResolvedFlowGrpoTrainedSteps => FlowGrpoTrainedSteps > 0 ? FlowGrpoTrainedSteps : OdeSteps;
 
         /// <summary>The number of prompts DPO's pairs come from, for <paramref name="promptCount"/> training prompts.</summary>
         internal int ResolvedDpoPairPrompts(int promptCount) =>

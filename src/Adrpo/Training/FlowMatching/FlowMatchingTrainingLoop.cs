@@ -4,6 +4,7 @@ using Adrpo.Losses.FlowMatching;
 using Adrpo.Models;
 using Adrpo.Regularization;
 using Adrpo.Rewards;
+using Adrpo.Sampling;
 using Adrpo.Training.Checkpoints;
 using Adrpo.Training.Evaluation;
 using TorchSharp;
@@ -58,6 +59,7 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         {
             FineTuningMethod.Adrpo => new AdaptiveDivergenceCoefficient(options.Beta0, options.MinAdvantage, options.MaxAdvantage),
             FineTuningMethod.OrwCfmW2 => new FixedDivergenceCoefficient(options.OrwAlpha),
+            FineTuningMethod.FlowGrpo => new FixedDivergenceCoefficient(options.Beta0),   // Flow-GRPO's fixed KL coefficient
             _ => new FixedDivergenceCoefficient(0),
         };
         _inert = options.Method == FineTuningMethod.Adrpo ? new InertCoefficientCheck(options.MinAdvantage, options.MaxAdvantage) : null;
@@ -134,9 +136,11 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         var conditions = _conditions.index_select(0, _device.ToDevice(promptIndex));                    // [N, D]
         long[] indices = promptIndex.data<long>().ToArray();
 
-        // 2. Samples x1 from the current policy by solving its ODE (online, line 4); 3. their rewards r(x1, c) (line 6).
+        // 2. Samples x1 from the current policy by solving its ODE (online, line 4); Flow-GRPO samples the same policy
+        // by its SDE and keeps every step; 3. their rewards r(x1, c) (line 6).
         _model.SetTraining(false);
-        var x1 = _sampler.Sample(conditions, State.Random);                                        // [N, C, H, W]
+        var trajectory = _options.Method == FineTuningMethod.FlowGrpo ? _sampler.SampleSde(conditions, _options.FlowGrpoNoiseLevel, State.Random) : null;
+        var x1 = trajectory?.Final ?? _sampler.Sample(conditions, State.Random);                  // [N, C, H, W]
         var batch = _rewards.Score(indices.Select(i => _prompts[(int)i]).ToList(), SampleRows.Of(x1));
         batch.RequireSomeValid(State.Iteration + 1);
         if (batch.DescribeExcluded($"Iteration {State.Iteration + 1}") is string excluded)
@@ -159,7 +163,8 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
             _warn(inert);
         }
 
-        // 6.-7. Loss and step, UpdatesPerIteration times, each with fresh x0 and t (OnlineStep below; DPO: DpoStep).
+        // 6.-7. Loss and step, UpdatesPerIteration times, each with fresh x0 and t (OnlineStep below; DPO: DpoStep;
+        // Flow-GRPO: FlowGrpoStep on steps of the recorded SDE trajectories).
         _model.SetTraining(true);
         _skippedThisIteration = 0;
         FlowMatchingStepResult step = default;
@@ -167,9 +172,12 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         {
             cancellation.ThrowIfCancellationRequested();
             SetLearningRate();
-            step = _options.Method == FineTuningMethod.Dpo
-                ? DpoStep()
-                : OnlineStep(x1.index_select(0, _device.ToDevice(keep)), conditions.index_select(0, _device.ToDevice(keep)), rewards.index_select(0, keep), advantages, beta, g, groups);
+            step = _options.Method switch
+            {
+                FineTuningMethod.Dpo => DpoStep(),
+                FineTuningMethod.FlowGrpo => FlowGrpoStep(trajectory!.Select(_device.ToDevice(keep)), conditions.index_select(0, _device.ToDevice(keep)), advantages),
+                _ => OnlineStep(x1.index_select(0, _device.ToDevice(keep)), conditions.index_select(0, _device.ToDevice(keep)), rewards.index_select(0, keep), advantages, beta, g, groups),
+            };
         }
 
         // 8. Metrics of the iteration.
@@ -239,13 +247,54 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         return new FlowMatchingStepResult(loss.item<float>(), loss.item<float>(), 0, w2);
     }
 
-    private Tensor ReferenceVelocity(Tensor xt, Tensor t, Tensor conditions)
+    // Flow-GRPO (Liu et al. 2025, eq. 10) on K = FlowGrpoTrainedSteps steps of each sample's recorded SDE trajectory,
+    // drawn at random per sample: the current policy's step mean from its guided velocity at the recorded x_t, the
+    // ratio of the recorded transition's log-probability to the one at sampling time, the clipped surrogate with the
+    // group advantages, and Beta0 * KL to the reference's step (LoRA off). The K parts' gradients are accumulated into
+    // one AdamW step, one graph alive at a time. W2 is E|v - v_ref|^2 of the guided velocities on the trained points.
+    private FlowMatchingStepResult FlowGrpoStep(SdeTrajectory trajectory, Tensor conditions, Tensor advantages)
+    {
+        using var scope = NewDisposeScope();
+        int k = _options.ResolvedFlowGrpoTrainedSteps;
+        long n = conditions.shape[0];
+        var order = _device.ToDevice(rand(new long[] { n, trajectory.Steps }, generator: State.Random).argsort(1).narrow(1, 0, k));   // [N, K] distinct steps per sample
+        var a = _device.ToDevice(advantages);
+        double loss = 0, policy = 0, kl = 0, w2 = 0;
+        if (!_guard.Step(k, Part, State.Iteration + 1))
+        {
+            _skippedThisIteration++;
+        }
+
+        return new FlowMatchingStepResult(loss, policy, kl, w2 / k);
+
+        Tensor Part(int part)
+        {
+            var steps = order.select(1, part);                                                  // [N]
+            var (x, next, oldLogProb, std) = trajectory.Transition(steps);
+            var t = trajectory.TimesOf(steps);
+            var v = _sampler.Velocity(x, t, conditions);
+            var vRef = Reference(() => _sampler.Velocity(x, t, conditions));
+            var mean = FlowSdeStep.Mean(x, v, t, trajectory.StepSize, _options.FlowGrpoNoiseLevel);
+            var referenceMean = FlowSdeStep.Mean(x, vRef, t, trajectory.StepSize, _options.FlowGrpoNoiseLevel);
+            var output = FlowGrpoLoss.Compute(next, mean, referenceMean, std, oldLogProb, a, _options.FlowGrpoClipRange, _options.Beta0);
+            var partLoss = output.Loss / k;
+            loss += partLoss.item<float>();                                                     // CPU-GPU sync point
+            policy += output.PolicyLoss.item<float>() / k;
+            kl += output.KlLoss.item<float>() / k;
+            w2 += VelocityError.PerSample(v.detach(), vRef).mean().item<float>();
+            return partLoss;
+        }
+    }
+
+    private Tensor ReferenceVelocity(Tensor xt, Tensor t, Tensor conditions) => Reference(() => _model.Forward(xt, t, conditions));
+
+    private Tensor Reference(Func<Tensor> forward)
     {
         using var _ = no_grad();
         _model.AdaptersEnabled = false;   // the base model is the reference (LoRA off), not a second copy
         try
         {
-            return _model.Forward(xt, t, conditions).detach();
+            return forward().detach();
         }
         finally
         {
@@ -310,6 +359,12 @@ internal sealed class FlowMatchingTrainingLoop : IResumableTrainingLoop<FlowMatc
         yield return ("LoraRank", _options.LoraRank.ToString(System.Globalization.CultureInfo.InvariantCulture));
         yield return ("TrainableParameters", string.Join(";", _model.TrainableParameters().Select(p => string.Join("x", p.shape))));
         yield return ("Prompts", PromptFingerprint.Of(_prompts));
+        if (_options.Method == FineTuningMethod.FlowGrpo)
+        {
+            yield return ("FlowGrpoTrainedSteps", _options.ResolvedFlowGrpoTrainedSteps.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            yield return ("OdeSteps", _options.OdeSteps.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         if (_options.Method == FineTuningMethod.Dpo)
         {
             yield return ("DpoPairPrompts", _options.ResolvedDpoPairPrompts(_prompts.Count).ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -45,6 +45,7 @@ public sealed class FlowMatchingResumeTests
     [TestMethod]
     [DataRow(FineTuningMethod.Adrpo)]
     [DataRow(FineTuningMethod.Dpo)]
+    [DataRow(FineTuningMethod.FlowGrpo)]
     public void CancelledRunResumesToExactlyTheMetricsAndSamplesOfAnUninterruptedRun(FineTuningMethod method)
     {
         using var oneThread = new OneIntraOpThread();   // bit-exact comparisons need a fixed BLAS thread count
