@@ -4,6 +4,8 @@
 // claim, the evaluation points as CSV, and trajectory pictures as PNG.
 //   dotnet run --project benchmarks/Adrpo.Reproduction -c Release -- [--quick | --full | --smoke] [--out FOLDER]
 //       [--parallel N] [--tasks text-to-image,language-model] [--fresh]
+//   dotnet run --project benchmarks/Adrpo.Reproduction -c Release -- arithmetic [...]: the beta0 study on the arithmetic
+//       task (Arithmetic/ArithmeticStudy.cs).
 // Defaults: --quick (within 30 minutes on 2 cores), --out benchmarks/results/<profile> (artifacts/reproduction/smoke
 // for --smoke), --parallel = min(2, cores). A rerun skips runs whose CSV exists (--fresh deletes them first).
 using System.Diagnostics;
@@ -11,6 +13,7 @@ using System.Globalization;
 using Adrpo.Native;
 using Adrpo.Persistence;
 using Adrpo.Reproduction;
+using Adrpo.Reproduction.Arithmetic;
 using Adrpo.Reproduction.FlowMatching;
 using Adrpo.Reproduction.Language;
 using Adrpo.Reproduction.Results;
@@ -19,6 +22,16 @@ using Adrpo.Reproduction.Runs;
 if (args.Length > 0 && args[0] == Program.WorkerCommand)
 {
     return Program.Worker(args);
+}
+
+if (args.Length > 0 && args[0] == ArithmeticStudy.WorkerCommand)
+{
+    return ArithmeticStudy.Worker(args);
+}
+
+if (args.Length > 0 && args[0] == ArithmeticStudy.Command)
+{
+    return ArithmeticStudy.Run(args);
 }
 
 var profile = ReproductionProfile.Quick;

@@ -1,8 +1,9 @@
 // Adrpo quick start, the main job of ./build.cmd: ADRPO on both embedded default tasks, in under 3 minutes on 2 CPU cores.
 // 1. Text-to-image: the miniature DrawBench generator (a 1.33M-parameter DiT) fine-tuned with ADRPO flow matching
 //    (eq. 6, LoRA) against the learned match-score reward; held-out reward and ResNet-18 diversity before and after.
-// 2. Language model: the tiny Qwen3 chat model fine-tuned with ADRPO-GRPO (eq. 7) against the learned reward (SDCA on
-//    MiniLM features); held-out reward, token entropy and KL before and after.
+// 2. Language model: the embedded verifiable task, arithmetic word problems. A tiny Qwen3 pre-trained to about a third
+//    exact match is fine-tuned with ADRPO-GRPO (eq. 7) against two plain C# rewards (exact answer against the data's
+//    Answer column, and format); the trainer evaluates held-out problems as it goes: accuracy before, during and after.
 // 3. Writes sample grids (reference vs fine-tuned on the same held-out prompts and noise), training curves, the
 //    per-iteration metrics CSVs and a summary table, then says what the run showed and where the pictures are.
 // Usage: dotnet run --project samples/Adrpo.Samples.QuickStart -c Release [--full] [outputFolder=artifacts/quickstart]
@@ -12,10 +13,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.RegularExpressions;
 using Adrpo;
 using Adrpo.Advantages;
 using Adrpo.Embedded.MiniDrawBench;
-using Adrpo.Embedded.TinyLanguage;
+using Adrpo.Embedded.Arithmetic;
 using Adrpo.Generation;
 using Adrpo.Imaging;
 using Adrpo.Metrics;
@@ -26,6 +28,7 @@ using Adrpo.Training;
 using Adrpo.Training.FlowMatching;
 using Adrpo.Training.Language;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Bench = Adrpo.Data.MiniDrawBench.MiniDrawBench;
 
 // ---- Settings: what the run costs and how it trains. ----------------------------------------------------------------
@@ -48,11 +51,13 @@ const int T2iEvalSamplesPerPrompt = 2;   // two per prompt, for diversity
 const int T2iEvalPrompts = 48;           // held-out prompts evaluated (--full: all 100): 96 images per evaluation
 const int T2iGridPrompts = 8, T2iGridZoom = 4;
 
-// Language-model ADRPO-GRPO (AdrpoGrpoTrainer): full fine-tuning, beta0 = 0.04, advantages clipped to [-0.04, 0.04].
+// Language-model ADRPO-GRPO (AdrpoGrpoTrainer) on the arithmetic task: full fine-tuning, beta0 = 0.04, advantages
+// clipped to [-0.04, 0.04]; 8 problems x 8 completions per iteration; the learning rate of the task's learning test
+// (3e-4 made the 0.65M-parameter model worse, tests/.../EmbeddedArithmeticGrpoTests.cs).
 const int LmIterations = 30;
-const double LmLearningRate = 3e-4;
-const int LmGroupSize = 8, LmPromptsPerIteration = 4, LmMaxNewTokens = 48, LmMaxPromptTokens = 64;
-const int LmEvalSamplesPerPrompt = 4;    // on every held-out prompt (24) at temperature 1: 96 completions
+const double LmLearningRate = 1e-4;
+const int LmGroupSize = 8, LmPromptsPerIteration = 8, LmMaxNewTokens = 36;
+const int LmEvalProblems = 100, LmEvalSamplesPerPrompt = 2, LmEvalInterval = 10;   // 200 held-out completions per evaluation
 
 bool full = args.Contains("--full");
 string[] positional = args.Where(a => a != "--full").ToArray();
@@ -133,29 +138,30 @@ PngWriter.WriteGrid(OutputFile("t2i-samples.png"), zoomed, 3, 32 * T2iGridZoom, 
 File.WriteAllLines(OutputFile("t2i-samples.txt"), new[] { "t2i-samples.png: top row reference, bottom row ADRPO; same noise per column. Columns:" }
     .Concat(gridPrompts.Select((p, i) => $"{i + 1}. {p}")));
 
-// ---- 2. Language model: ADRPO-GRPO. -----------------------------------------------------------------------------------
-Console.WriteLine($"\n[2/2] Language model: ADRPO-GRPO, {lmIterations} iterations x {LmPromptsPerIteration} prompts x {LmGroupSize} completions, lr {LmLearningRate}, {LmMaxNewTokens} new tokens");
-var lmReward = EmbeddedTinyLanguage.LoadRewardModel(context, encoder);
-var lmScorer = new RewardScorer(context, new[] { lmReward }, RewardSampleColumn.Text());
-var lmEvalPrompts = EmbeddedTinyLanguage.TestPrompts.SelectMany(p => Enumerable.Repeat(p, LmEvalSamplesPerPrompt)).ToList();
-var lmSettings = new LanguageGenerationSettings { Seed = Seed, MaxNewTokens = LmMaxNewTokens, MaxPromptTokens = LmMaxPromptTokens, Temperature = 1.0, ComputeThreads = ComputeThreadsOption };
-var referenceLm = new CausalLanguageModelTransformer(EmbeddedTinyLanguage.LoadModel(), EmbeddedTinyLanguage.LoadTokenizer(), lmSettings);
-double lmBefore = EvaluateLanguage(referenceLm, "  evaluating reference");
-
+// ---- 2. Language model: ADRPO-GRPO on a verifiable task. -------------------------------------------------------------
+Console.WriteLine($"\n[2/2] Language model: ADRPO-GRPO on arithmetic word problems, {lmIterations} iterations x {LmPromptsPerIteration} problems x {LmGroupSize} completions, lr {LmLearningRate}, {LmMaxNewTokens} new tokens");
+// The rewards, in plain C#: every column of the training data reaches them (here "Answer", the ground truth).
+var accuracy = RewardModel.FromFunction(s => AnswerOf(s.Completion) == s["Answer"] ? 1f : 0f, name: "accuracy", columns: ["Answer"]);
+var format = RewardModel.FromFunction(s => WellFormed().IsMatch(s.Completion.Trim()) ? 1f : 0f, weight: 0.2, name: "format");
+var lmTest = context.Data.TakeRows(EmbeddedArithmetic.LoadTestData(context), LmEvalProblems);
 var lmOptions = new AdrpoGrpoTrainer.Options
 {
-    Model = EmbeddedTinyLanguage.LoadModel(),
-    Tokenizer = EmbeddedTinyLanguage.LoadTokenizer(),
-    RewardModels = { lmReward },
+    Model = EmbeddedArithmetic.LoadModel(),
+    Tokenizer = EmbeddedArithmetic.LoadTokenizer(),
+    RewardModels = { accuracy, format },
     Method = GrpoMethod.Adrpo,
     Iterations = lmIterations,
     SamplesPerPrompt = LmGroupSize,
     PromptsPerIteration = LmPromptsPerIteration,
     MaxNewTokens = LmMaxNewTokens,
-    MaxPromptTokens = LmMaxPromptTokens,
     LearningRate = LmLearningRate,
     Seed = Seed,
     ComputeThreads = ComputeThreadsOption,
+    // Held-out problems evaluated before training, every 10 iterations and at the end (temperature 1, fixed seed).
+    EvaluationData = lmTest,
+    EvaluationInterval = LmEvalInterval,
+    EvaluationSamplesPerPrompt = LmEvalSamplesPerPrompt,
+    EvaluationSamplesFolder = Path.Combine(output, "lm-heldout"),
     MetricsCsvPath = OutputFile("lm-metrics.csv"),
 };
 var lmLog = new List<GrpoIterationMetrics>();
@@ -167,21 +173,27 @@ using (var bar = new ConsoleProgressBar("  fine-tuning (ADRPO-GRPO)", lmIteratio
     lmOptions.Progress = bar.For<GrpoIterationMetrics>(m =>
     {
         lmLog.Add(m);
-        return (m.Iteration, $"reward {m.RewardMean:F3}, KL {m.Kl:F4}, entropy {m.Entropy:F3}");
+        string heldOut = m.HeldOutRewardMeanPerModel.TryGetValue("accuracy", out double a) ? $", held-out accuracy {a:P1}" : string.Empty;
+        return (m.Iteration, m.Iteration == 0 ? $"before training{heldOut}" : $"reward {m.RewardMean:F3}, KL {m.Kl:F4}, entropy {m.Entropy:F3}{heldOut}");
     });
     lmTrainer = context.FineTuning().AdrpoGrpo(lmOptions);
-    var data = context.Data.LoadFromEnumerable(EmbeddedTinyLanguage.TrainPrompts.Select(p => new PromptRow { Prompt = p }));
-    var fitted = context.Transforms.CopyColumns("PromptText", "Prompt").Append(lmTrainer).Fit(data).LastTransformer;
-    tunedLm = new CausalLanguageModelTransformer(fitted.Model, fitted.Tokenizer, lmSettings);
+    tunedLm = context.Transforms.CopyColumns("PromptText", "Prompt").Append(lmTrainer).Fit(EmbeddedArithmetic.LoadTrainData(context)).LastTransformer;
     lmSeconds = bar.Elapsed.TotalSeconds;
 }
 
-double lmAfter = EvaluateLanguage(tunedLm, "  evaluating ADRPO-GRPO");
-var examplePrompts = EmbeddedTinyLanguage.TestPrompts.Take(4).ToList();
-var (referenceReplies, tunedReplies) = (referenceLm.Generate(examplePrompts, 100_000), tunedLm.Generate(examplePrompts, 100_000));
+// Held-out accuracy at each evaluation, from the trainer's own metrics (row 0: before training).
+var lmEvaluations = lmLog.Where(m => m.HeldOutRewardMean is not null).ToList();
+double lmBefore = lmEvaluations[0].HeldOutRewardMeanPerModel["accuracy"], lmAfter = lmEvaluations[^1].HeldOutRewardMeanPerModel["accuracy"];
+var lmTraining = lmLog.Where(m => m.Iteration > 0).ToList();
+var examples = context.Data.TakeRows(lmTest, 4);
+var examplePrompts = examples.GetColumn<string>("Prompt").ToList();
+var exampleAnswers = examples.GetColumn<string>("Answer").ToList();
+var greedy = new LanguageGenerationSettings { Seed = Seed, MaxNewTokens = LmMaxNewTokens, Temperature = 0, ComputeThreads = ComputeThreadsOption };
+var referenceReplies = new CausalLanguageModelTransformer(EmbeddedArithmetic.LoadModel(), EmbeddedArithmetic.LoadTokenizer(), greedy).Generate(examplePrompts);
+var tunedReplies = new CausalLanguageModelTransformer(tunedLm.Model, tunedLm.Tokenizer, greedy).Generate(examplePrompts);
 File.WriteAllLines(OutputFile("lm-examples.txt"), examplePrompts.SelectMany((p, i) => new[]
 {
-    $"prompt: {p}", $"  reference:  {referenceReplies[i]}", $"  ADRPO-GRPO: {tunedReplies[i]}", string.Empty,
+    $"problem: {p} (answer {exampleAnswers[i]})", $"  reference:  {referenceReplies[i]}", $"  ADRPO-GRPO: {tunedReplies[i]}", string.Empty,
 }));
 
 // ---- Charts, table, files. --------------------------------------------------------------------------------------------
@@ -189,7 +201,7 @@ var t2iMetrics = t2iTrainer.Metrics!;
 var lmMetrics = lmTrainer.Metrics!;
 new LineChart { Title = "Training reward per iteration (ADRPO)", XLabel = "iteration", YLabel = "mean reward of the iteration's samples" }
     .AddColumns(t2iMetrics, "Iteration", "RewardMean", "text-to-image: match score")
-    .AddColumns(lmMetrics, "Iteration", "RewardMean", "language model: learned reward")
+    .AddColumns(lmMetrics, "Iteration", "RewardMean", "language model: accuracy + 0.2 format")
     .Write(OutputFile("reward-curves.png"));
 LineChart.FromMetrics(t2iMetrics, "Iteration", ["W2"], "Text-to-image: W2 to the reference, E|v - v_ref|^2").Write(OutputFile("t2i-w2.png"));
 new LineChart { Title = "Text-to-image: beta_i = beta0 - clip(A_i) per sample", XLabel = "iteration" }
@@ -198,27 +210,31 @@ new LineChart { Title = "Text-to-image: beta_i = beta0 - clip(A_i) per sample", 
 new LineChart { Title = "Language model: KL to the reference and mean beta_i", XLabel = "iteration" }
     .AddColumns(lmMetrics, "Iteration", "Kl", "KL (k3 estimate, per token)").AddColumns(lmMetrics, "Iteration", "BetaMean", "mean beta_i")
     .Write(OutputFile("lm-kl-beta.png"));
+new LineChart { Title = "Language model: held-out exact-match accuracy (ADRPO-GRPO)", XLabel = "iteration", YLabel = "share of held-out completions with the right answer", ShowMarkers = true }
+    .Add("accuracy at temperature 1", lmEvaluations.Select(m => (double)m.Iteration).ToList(), lmEvaluations.Select(m => m.HeldOutRewardMeanPerModel["accuracy"]).ToList())
+    .Add("well formed", lmEvaluations.Select(m => (double)m.Iteration).ToList(), lmEvaluations.Select(m => m.HeldOutRewardMeanPerModel["format"]).ToList())
+    .Write(OutputFile("lm-heldout-accuracy.png"));
 
 string Num(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 var table = new[]
 {
-    "| task | model | held-out reward | diversity / entropy | divergence to reference | fine-tuning time |",
+    "| task | model | held-out score | diversity / entropy | divergence to reference | fine-tuning time |",
     "|---|---|---|---|---|---|",
     $"| text-to-image | reference | {Num(t2iBefore.Reward, "F3")} | {Num(t2iBefore.Diversity, "F3")} (ResNet-18) | - | - |",
     $"| text-to-image | ADRPO | {Num(t2iAfter.Reward, "F3")} | {Num(t2iAfter.Diversity, "F3")} (ResNet-18) | W2 {Num(t2iLog[^1].W2, "0.00E+0")} | {Num(t2iSeconds, "F0")} s |",
-    $"| language model | reference | {Num(lmBefore, "F3")} | {Num(lmLog[0].Entropy, "F3")} (entropy) | - | - |",
-    $"| language model | ADRPO-GRPO | {Num(lmAfter, "F3")} | {Num(lmLog[^1].Entropy, "F3")} (entropy) | KL {Num(lmLog[^1].Kl, "F4")} | {Num(lmSeconds, "F0")} s |",
+    $"| arithmetic (language model) | reference | {Num(lmBefore, "P1")} exact match | {Num(lmTraining[0].Entropy, "F3")} (entropy) | - | - |",
+    $"| arithmetic (language model) | ADRPO-GRPO | {Num(lmAfter, "P1")} exact match | {Num(lmTraining[^1].Entropy, "F3")} (entropy) | KL {Num(lmTraining[^1].Kl, "F4")} | {Num(lmSeconds, "F0")} s |",
 };
 string notes = $"Held-out: text-to-image {t2iEvalPromptCount} prompts x {T2iEvalSamplesPerPrompt} samples (match score; diversity = mean pairwise "
-    + $"ResNet-18 distance per prompt); language model {EmbeddedTinyLanguage.TestPrompts.Count} prompts x {LmEvalSamplesPerPrompt} completions at temperature 1. "
+    + $"ResNet-18 distance per prompt); arithmetic: {LmEvalProblems} held-out problems x {LmEvalSamplesPerPrompt} completions at temperature 1, evaluated by the trainer (EvaluationData). "
     + "Entropy (nats/token) is the trainer's on its own samples at the first iteration (the reference) and the last; W2 and KL are the trainer's estimates at the last iteration.";
 string total = $"Total {Num(clock.Elapsed.TotalSeconds, "F0")} s with {computeThreads} compute thread(s) on {Environment.ProcessorCount} CPU core(s) ({RuntimeInformation.OSDescription}).";
 
 var showed = new[]
 {
-    $"- Language model: ADRPO-GRPO moved the held-out learned reward from {Num(lmBefore, "F3")} to {Num(lmAfter, "F3")} ({Signed(lmAfter - lmBefore)}) "
-        + $"in {lmIterations} iterations, with token entropy {Num(lmLog[0].Entropy, "F3")} -> {Num(lmLog[^1].Entropy, "F3")} and KL {Num(lmLog[^1].Kl, "F4")} to the reference; "
-        + "replies before and after are in lm-examples.txt.",
+    $"- Arithmetic: ADRPO-GRPO moved held-out exact-match accuracy from {Num(lmBefore, "P1")} to {Num(lmAfter, "P1")} ({Signed(100 * (lmAfter - lmBefore))} points) "
+        + $"in {lmIterations} iterations with two C# rewards, with token entropy {Num(lmTraining[0].Entropy, "F3")} -> {Num(lmTraining[^1].Entropy, "F3")} and KL {Num(lmTraining[^1].Kl, "F4")} to the reference; "
+        + "greedy answers before and after are in lm-examples.txt, every evaluation's completions in lm-heldout/, the trajectory in lm-heldout-accuracy.png.",
     $"- Text-to-image: ADRPO moved the held-out match score from {Num(t2iBefore.Reward, "F3")} to {Num(t2iAfter.Reward, "F3")} ({Signed(t2iAfter.Reward - t2iBefore.Reward)}) "
         + $"in {t2iIterations} iterations, with ResNet-18 diversity {Num(t2iBefore.Diversity, "F2")} -> {Num(t2iAfter.Diversity, "F2")} and W2 {Num(t2iLog[^1].W2, "0.00E+0")} to the reference. "
         + (Math.Abs(t2iAfter.Reward - t2iBefore.Reward) < 0.05
@@ -233,12 +249,13 @@ File.WriteAllLines(OutputFile("summary.md"), table.Append(string.Empty).Append(n
 Console.WriteLine();
 table.ToList().ForEach(Console.WriteLine);
 Console.WriteLine(notes);
-Console.WriteLine($"Example (held-out prompt \"{examplePrompts[0]}\"):\n  reference:  {referenceReplies[0]}\n  ADRPO-GRPO: {tunedReplies[0]}");
+Console.WriteLine($"Example (held-out problem \"{examplePrompts[0]}\", answer {exampleAnswers[0]}):\n  reference:  {referenceReplies[0]}\n  ADRPO-GRPO: {tunedReplies[0]}");
 Console.WriteLine("\nWhat this run showed:");
 showed.ToList().ForEach(Console.WriteLine);
 Console.WriteLine($"\nPictures (PNG) in {output}:");
 Console.WriteLine($"  {Path.Combine(output, "t2i-samples.png")}: reference (top row) and ADRPO (bottom row) on {T2iGridPrompts} held-out prompts, same noise per column; prompts in t2i-samples.txt");
 Console.WriteLine($"  {Path.Combine(output, "reward-curves.png")}: training reward per iteration of both trainers");
+Console.WriteLine($"  {Path.Combine(output, "lm-heldout-accuracy.png")}: held-out exact-match accuracy of the arithmetic model at each evaluation");
 Console.WriteLine($"  {Path.Combine(output, "t2i-w2.png")}, {Path.Combine(output, "t2i-beta.png")}, {Path.Combine(output, "lm-kl-beta.png")}: divergence to the reference and beta_i");
 Console.WriteLine($"Other files: {string.Join(", ", files.Where(f => !f.EndsWith(".png", StringComparison.Ordinal)).Select(Path.GetFileName))}");
 Console.WriteLine(total);
@@ -274,25 +291,6 @@ ImageScores EvaluateImages(FlowMatchingGeneratorTransformer generator, string la
     return result;
 }
 
-double EvaluateLanguage(CausalLanguageModelTransformer model, string label)
-{
-    const int Chunk = 16;
-    using var bar = new ConsoleProgressBar(label, lmEvalPrompts.Count);
-    var completions = new List<string>();
-    for (int start = 0; start < lmEvalPrompts.Count; start += Chunk)
-    {
-        completions.AddRange(model.Generate(lmEvalPrompts.Skip(start).Take(Chunk).ToList(), firstRow: start));
-        if (completions.Count < lmEvalPrompts.Count)
-        {
-            bar.Report(completions.Count, "generating");
-        }
-    }
-
-    double reward = lmScorer.Score(lmEvalPrompts, completions).Total.Where(float.IsFinite).Average();
-    bar.Report(completions.Count, $"reward {reward:F3}");
-    return reward;
-}
-
 float[] Zoom(float[] chw)
 {
     int size = 32, big = size * T2iGridZoom;
@@ -316,4 +314,17 @@ internal sealed record ImageScores(double Reward, double Diversity);
 internal sealed class PromptRow
 {
     public string Prompt { get; set; } = string.Empty;
+}
+
+internal partial class Program
+{
+    // The arithmetic model ends with "Answer: N"; the exact-match reward compares N with the data's Answer column.
+    private static string? AnswerOf(string completion) => AnswerLine().Match(completion) is { Success: true } m ? m.Groups[1].Value : null;
+
+    [GeneratedRegex(@"Answer:\s*(-?\d+)\s*$")]
+    private static partial Regex AnswerLine();
+
+    // The whole format: working "a + b = c, c - d = e." then "Answer: N".
+    [GeneratedRegex(@"^\d+ [+-] \d+ = -?\d+(?:, \d+ [+-] \d+ = -?\d+)*\. Answer: -?\d+$")]
+    private static partial Regex WellFormed();
 }
