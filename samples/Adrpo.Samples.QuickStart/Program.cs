@@ -210,7 +210,7 @@ new LineChart { Title = "Text-to-image: beta_i = beta0 - clip(A_i) per sample", 
 new LineChart { Title = "Language model: KL to the reference and mean beta_i", XLabel = "iteration" }
     .AddColumns(lmMetrics, "Iteration", "Kl", "KL (k3 estimate, per token)").AddColumns(lmMetrics, "Iteration", "BetaMean", "mean beta_i")
     .Write(OutputFile("lm-kl-beta.png"));
-new LineChart { Title = "Language model: held-out exact-match accuracy (ADRPO-GRPO)", XLabel = "iteration", YLabel = "share of held-out completions with the right answer", ShowMarkers = true }
+new LineChart { Title = "Language model: held-out exact-match accuracy (ADRPO-GRPO)", XLabel = "iteration", YLabel = "share of held-out completions", ShowMarkers = true }
     .Add("accuracy at temperature 1", lmEvaluations.Select(m => (double)m.Iteration).ToList(), lmEvaluations.Select(m => m.HeldOutRewardMeanPerModel["accuracy"]).ToList())
     .Add("well formed", lmEvaluations.Select(m => (double)m.Iteration).ToList(), lmEvaluations.Select(m => m.HeldOutRewardMeanPerModel["format"]).ToList())
     .Write(OutputFile("lm-heldout-accuracy.png"));
@@ -232,7 +232,7 @@ string total = $"Total {Num(clock.Elapsed.TotalSeconds, "F0")} s with {computeTh
 
 var showed = new[]
 {
-    $"- Arithmetic: ADRPO-GRPO moved held-out exact-match accuracy from {Num(lmBefore, "P1")} to {Num(lmAfter, "P1")} ({Signed(100 * (lmAfter - lmBefore))} points) "
+    $"- Arithmetic: ADRPO-GRPO moved held-out exact-match accuracy from {Num(lmBefore, "P1")} to {Num(lmAfter, "P1")} ({(lmAfter >= lmBefore ? "+" : string.Empty)}{Num(100 * (lmAfter - lmBefore), "F1")} points) "
         + $"in {lmIterations} iterations with two C# rewards, with token entropy {Num(lmTraining[0].Entropy, "F3")} -> {Num(lmTraining[^1].Entropy, "F3")} and KL {Num(lmTraining[^1].Kl, "F4")} to the reference; "
         + "greedy answers before and after are in lm-examples.txt, every evaluation's completions in lm-heldout/, the trajectory in lm-heldout-accuracy.png.",
     $"- Text-to-image: ADRPO moved the held-out match score from {Num(t2iBefore.Reward, "F3")} to {Num(t2iAfter.Reward, "F3")} ({Signed(t2iAfter.Reward - t2iBefore.Reward)}) "
