@@ -57,7 +57,7 @@ public sealed class EmbeddedArithmeticGrpoTests
         var tuned = context.FineTuning().AdrpoGrpo(options).Fit(train);
         double after = Accuracy(new CausalLanguageModelTransformer(tuned.Model, tuned.Tokenizer, settings));
         Console.WriteLine($"held-out exact match at temperature 1: {before:P1} -> {after:P1}");
-        const double MinimumRise = 0.01;   // the spread over seeds and kernel paths: benchmarks/README.md, "Learning tests"
+        const double MinimumRise = 0.01;   // rises of 0.017-0.061 over 5 seeds x kernel paths: benchmarks/README.md, "Learning tests"
         LearningTest.Record("embedded arithmetic held-out exact-match rise (ADRPO)", after - before, MinimumRise);
         Assert.IsTrue(after > before + MinimumRise, $"held-out exact match should rise by more than {MinimumRise}: {before:P1} -> {after:P1}");
         return 0;
