@@ -41,6 +41,9 @@ internal static class TensorJson
                 case int i:
                     writer.WriteNumberValue(i);
                     break;
+                case string text:
+                    writer.WriteStringValue(text);
+                    break;
                 default:
                     throw new ArgumentException($"Unsupported value for '{key}': {value.GetType()}");
             }

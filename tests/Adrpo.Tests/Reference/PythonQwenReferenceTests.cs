@@ -53,7 +53,7 @@ public sealed class PythonQwenReferenceTests
         {
             string input = Path.Combine(dir, "input.json"), output = Path.Combine(dir, "output.json");
             TensorJson.Write(input, inputs);
-            RunReference(input, output);
+            RunReference("qwen_reference.py", input, output);
             var expected = TensorJson.Read(output);
             foreach (var (prefix, model) in cases)
             {
@@ -63,17 +63,7 @@ public sealed class PythonQwenReferenceTests
                     ours = model.forward(ids, mask);
                 }
 
-                // Padding positions have no defined output; compare every real token of both rows.
-                var real = mask.to_type(ScalarType.Bool).unsqueeze(-1).expand_as(ours);
-                var (shape, data) = expected[prefix + "logits"];
-                var reference = tensor(data, shape, dtype: ScalarType.Float64);
-                var a = ours.to_type(ScalarType.Float64).masked_select(real);
-                var b = reference.masked_select(real);
-                double worst = (a - b).abs().max().item<double>();
-                double scale = b.abs().max().item<double>();
-                TestContext.WriteLine($"{prefix}logits {TensorJson_Format(shape)}: max |C# - reference| = {worst:E2} (max |logit| {scale:F2})");
-                Assert.IsTrue(scale > 0.5, $"{prefix}: logits are large enough to be a meaningful comparison");
-                Assert.IsTrue(a.allclose(b, rtol: 1e-4, atol: 1e-4), $"{prefix}logits differ from the reference by up to {worst:E2}");
+                AssertLogitsMatch(TestContext, prefix, ours, mask, expected[prefix + "logits"]);
             }
         }
         finally
@@ -83,7 +73,7 @@ public sealed class PythonQwenReferenceTests
     }
 
     /// <summary>A tiny model whose norms and biases are random too, so that none of them is a silent no-op.</summary>
-    private static QwenForCausalLM Randomised(QwenConfig config, ulong seed)
+    internal static QwenForCausalLM Randomised(QwenConfig config, ulong seed)
     {
         var gen = new Generator(seed);
         var model = new QwenForCausalLM(config, gen, initStd: 0.2);
@@ -96,11 +86,27 @@ public sealed class PythonQwenReferenceTests
         return model;
     }
 
+    /// <summary>Compares every real (unpadded) token's logits with the reference's, to rtol = atol = 1e-4.</summary>
+    internal static void AssertLogitsMatch(TestContext context, string prefix, Tensor ours, Tensor mask, (long[] Shape, double[] Data) expected)
+    {
+        // Padding positions have no defined output; compare every real token of both rows.
+        var real = mask.to_type(ScalarType.Bool).unsqueeze(-1).expand_as(ours);
+        var reference = tensor(expected.Data, expected.Shape, dtype: ScalarType.Float64);
+        var a = ours.to_type(ScalarType.Float64).masked_select(real);
+        var b = reference.masked_select(real);
+        double worst = (a - b).abs().max().item<double>();
+        double scale = b.abs().max().item<double>();
+        context.WriteLine($"{prefix}logits {TensorJson_Format(expected.Shape)}: max |C# - reference| = {worst:E2} (max |logit| {scale:F2})");
+        Assert.IsTrue(scale > 0.5, $"{prefix}: logits are large enough to be a meaningful comparison");
+        Assert.IsTrue(a.allclose(b, rtol: 1e-4, atol: 1e-4), $"{prefix}logits differ from the reference by up to {worst:E2}");
+    }
+
     private static string TensorJson_Format(long[] shape) => "[" + string.Join(",", shape) + "]";
 
-    private static void RunReference(string input, string output)
+    /// <summary>Runs Reference/<paramref name="scriptName"/> INPUT OUTPUT under Debian's python3.</summary>
+    internal static void RunReference(string scriptName, string input, string output)
     {
-        string script = Path.Combine(AppContext.BaseDirectory, "Reference", "qwen_reference.py");
+        string script = Path.Combine(AppContext.BaseDirectory, "Reference", scriptName);
         Assert.IsTrue(File.Exists(Python), $"{Python} not found: the reference check needs Debian's python3 with python3-torch (apt-get install python3-torch).");
         var info = new ProcessStartInfo(Python) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         info.ArgumentList.Add(script);

@@ -47,7 +47,13 @@ def linear(x, w, prefix, name):
     return y if bias is None else y + bias
 
 
-def forward(w, s, ids, attention_mask):
+def default_inv_freq(theta, head_dim):
+    """Plain RoPE frequencies theta^(-2i/d), float32 as in Qwen*RotaryEmbedding."""
+    return 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.int64).float() / head_dim))
+
+
+def forward(w, s, ids, attention_mask, inv_freq=None):
+    """Logits [B, T, V]; inv_freq overrides the plain RoPE frequencies (llama_reference.py passes rescaled ones)."""
     heads, kv_heads, head_dim = int(s["heads"]), int(s["kv_heads"]), int(s["head_dim"])
     eps, theta = float(s["eps"]), float(s["theta"])
     batch, seq = ids.shape
@@ -57,7 +63,8 @@ def forward(w, s, ids, attention_mask):
     position_ids = position_ids.masked_fill(attention_mask == 0, 1)
 
     # RoPE tables, float32 as in Qwen*RotaryEmbedding.
-    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.int64).float() / head_dim))
+    if inv_freq is None:
+        inv_freq = default_inv_freq(theta, head_dim)
     freqs = position_ids[:, :, None].float() * inv_freq[None, None, :]
     emb = torch.cat((freqs, freqs), dim=-1)
     cos, sin = emb.cos()[:, None], emb.sin()[:, None]  # [B, 1, T, hd]

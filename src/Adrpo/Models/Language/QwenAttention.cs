@@ -6,7 +6,8 @@ using static TorchSharp.torch;
 namespace Adrpo.Models.Language;
 
 /// <summary>
-/// Grouped-query self-attention of Qwen2/Qwen3: q/k/v projections (biases for Qwen2), per-head RMSNorm of queries
+/// Grouped-query self-attention of Qwen2/Qwen3 and the Llama family: q/k/v projections (biases for Qwen2, or with
+/// <c>attention_bias</c>), per-head RMSNorm of queries
 /// and keys before RoPE (Qwen3 <c>q_norm</c>/<c>k_norm</c>), rotary positions, the key/value heads repeated to the
 /// query heads, softmax in float32 and the output projection. Fields carry the Hugging Face key names; the four
 /// projections are LoRA targets, so their fields are swappable.

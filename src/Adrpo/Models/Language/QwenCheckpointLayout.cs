@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Adrpo.Models.Language;
 
-/// <summary>The Hugging Face keys and shapes of a Qwen2/Qwen3 checkpoint, derived from its config alone, and the strict check of a checkpoint against them.</summary>
+/// <summary>The Hugging Face keys and shapes of a Qwen2/Qwen3 or Llama/Mistral checkpoint (the same key names), derived from its config alone, and the strict check of a checkpoint against them.</summary>
 internal static class QwenCheckpointLayout
 {
     /// <summary>Key of the output projection; absent when embeddings are tied.</summary>
@@ -50,6 +50,12 @@ internal static class QwenCheckpointLayout
             shapes[layer + "mlp.gate_proj.weight"] = new[] { inner, hidden };
             shapes[layer + "mlp.up_proj.weight"] = new[] { inner, hidden };
             shapes[layer + "mlp.down_proj.weight"] = new[] { hidden, inner };
+            if (config.UsesMlpBias)
+            {
+                shapes[layer + "mlp.gate_proj.bias"] = new[] { inner };
+                shapes[layer + "mlp.up_proj.bias"] = new[] { inner };
+                shapes[layer + "mlp.down_proj.bias"] = new[] { hidden };
+            }
             shapes[layer + "input_layernorm.weight"] = new[] { hidden };
             shapes[layer + "post_attention_layernorm.weight"] = new[] { hidden };
         }

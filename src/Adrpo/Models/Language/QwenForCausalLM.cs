@@ -6,7 +6,8 @@ using static TorchSharp.torch;
 namespace Adrpo.Models.Language;
 
 /// <summary>
-/// A Qwen2/Qwen3 causal language model: the decoder stack (<c>model</c>) and the output projection
+/// A Qwen2/Qwen3 causal language model, or one of the Llama family that shares its layout (<c>LlamaForCausalLM</c>:
+/// Llama 2/3.x with "llama3" RoPE scaling, SmolLM2; <c>MistralForCausalLM</c> without a binding sliding window): the decoder stack (<c>model</c>) and the output projection
 /// (<c>lm_head</c>), so that <c>state_dict()</c> keys equal the Hugging Face checkpoint keys. With
 /// <c>tie_word_embeddings</c> the output projection is the embedding matrix itself: there is no separate
 /// <c>lm_head</c> parameter (and no <c>lm_head.weight</c> key), exactly one tensor to train.

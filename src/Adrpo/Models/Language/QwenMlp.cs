@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace Adrpo.Models.Language;
 
 /// <summary>
-/// The SwiGLU feed-forward block of Qwen2/Qwen3: <c>down_proj(silu(gate_proj(x)) * up_proj(x))</c>, no biases.
+/// The SwiGLU feed-forward block of Qwen2/Qwen3 and Llama: <c>down_proj(silu(gate_proj(x)) * up_proj(x))</c>, without
+/// biases unless Llama's <c>mlp_bias</c> is set.
 /// Fields carry the Hugging Face key names; the three projections are LoRA targets, so their fields are swappable.
 /// </summary>
 internal sealed class QwenMlp : nn.Module<Tensor, Tensor>, ILinearHost
@@ -20,9 +21,10 @@ internal sealed class QwenMlp : nn.Module<Tensor, Tensor>, ILinearHost
     public QwenMlp(QwenConfig config, ScalarType dtype = ScalarType.Float32, Device? device = null) : base(nameof(QwenMlp))
     {
         ArgumentNullException.ThrowIfNull(config);
-        gate_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: false, device: device, dtype: dtype);
-        up_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: false, device: device, dtype: dtype);
-        down_proj = nn.Linear(config.IntermediateSize, config.HiddenSize, hasBias: false, device: device, dtype: dtype);
+        bool bias = config.UsesMlpBias;
+        gate_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: bias, device: device, dtype: dtype);
+        up_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: bias, device: device, dtype: dtype);
+        down_proj = nn.Linear(config.IntermediateSize, config.HiddenSize, hasBias: bias, device: device, dtype: dtype);
         RegisterComponents();
     }
 

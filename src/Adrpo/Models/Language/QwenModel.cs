@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Adrpo.Models.Language;
 
 /// <summary>
-/// The Qwen2/Qwen3 decoder stack without the output head: token embedding (<c>embed_tokens</c>), decoder layers
+/// The Qwen2/Qwen3 (and Llama-family) decoder stack without the output head: token embedding (<c>embed_tokens</c>), decoder layers
 /// (<c>layers</c>) and the final RMSNorm (<c>norm</c>). Attention is causal and honours a [batch, tokens] padding
 /// mask, so left-padded batches give each row the same result as running it alone.
 /// </summary>
@@ -34,7 +34,7 @@ internal sealed class QwenModel : nn.Module
             norm.to(device);
         }
 
-        _rotary = new RotaryEmbedding(config.ResolvedHeadDim, config.ResolvedRopeTheta);
+        _rotary = new RotaryEmbedding(config.ResolvedHeadDim, config.ResolvedRopeTheta, config.Llama3Scaling);
         RegisterComponents();
     }
 

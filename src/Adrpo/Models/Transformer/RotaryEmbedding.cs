@@ -4,7 +4,8 @@ namespace Adrpo.Models.Transformer;
 
 /// <summary>
 /// Rotary position embedding in the Hugging Face "rotate half" layout used by Qwen2/Qwen3: the head dimension is
-/// split into two halves that form the (x, y) pairs rotated by <c>position * theta^(-2i/d)</c>.
+/// split into two halves that form the (x, y) pairs rotated by <c>position * theta^(-2i/d)</c> (Llama 3.1+: those
+/// frequencies rescaled by <see cref="Llama3RopeScaling"/>).
 /// </summary>
 internal sealed class RotaryEmbedding
 {
@@ -13,7 +14,8 @@ internal sealed class RotaryEmbedding
     /// <summary>Creates the embedding.</summary>
     /// <param name="headDim">Per-head dimension (even).</param>
     /// <param name="theta">Base (rope_theta; Qwen3: 1,000,000).</param>
-    public RotaryEmbedding(int headDim, double theta = 1_000_000)
+    /// <param name="llama3Scaling">Llama 3.1's frequency rescaling; null for plain RoPE.</param>
+    public RotaryEmbedding(int headDim, double theta = 1_000_000, Llama3RopeScaling? llama3Scaling = null)
     {
         if (headDim < 2 || headDim % 2 != 0)
         {
@@ -26,8 +28,14 @@ internal sealed class RotaryEmbedding
         }
 
         HeadDim = headDim;
-        _inverseFrequencies = Enumerable.Range(0, headDim / 2).Select(i => 1.0 / Math.Pow(theta, 2.0 * i / headDim)).ToArray();
+        _inverseFrequencies = Enumerable.Range(0, headDim / 2)
+            .Select(i => 1.0 / Math.Pow(theta, 2.0 * i / headDim))
+            .Select(f => llama3Scaling?.Rescale(f) ?? f)
+            .ToArray();
     }
+
+    /// <summary>The inverse frequency of each rotary pair, <c>headDim / 2</c> values.</summary>
+    public IReadOnlyList<double> InverseFrequencies => _inverseFrequencies;
 
     /// <summary>Per-head dimension.</summary>
     public int HeadDim { get; }

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace Adrpo.Text.Tokenization;
 
 /// <summary>
-/// Formats a single-turn prompt in ChatML, the chat format of Qwen2, Qwen2.5 and Qwen3, exactly as their Jinja
+/// Formats a single-turn prompt in ChatML, the chat format of Qwen2, Qwen2.5, Qwen3 and SmolLM2, exactly as their Jinja
 /// <c>chat_template</c> renders one (optional) system message and one user message with
 /// <c>add_generation_prompt=True</c>:
 /// <code>
@@ -22,7 +22,7 @@ namespace Adrpo.Text.Tokenization;
 /// verbatim, as the template does, so special-token text inside it (e.g. <c>&lt;|im_end|&gt;</c>) is encoded as the
 /// special token.
 /// </remarks>
-internal sealed partial class ChatMlFormatter
+internal sealed partial class ChatMlFormatter : ChatFormatter
 {
     /// <summary>The token that opens a ChatML message.</summary>
     public const string ImStart = "<|im_start|>";
@@ -46,7 +46,7 @@ internal sealed partial class ChatMlFormatter
     public static ChatMlFormatter Qwen3 { get; } = new(supportsThinkingSwitch: true);
 
     /// <summary>Whether <c>enableThinking: false</c> appends <see cref="EmptyThinkingBlock"/>; when false the flag is ignored, as the template would.</summary>
-    public bool SupportsThinkingSwitch { get; }
+    public override bool SupportsThinkingSwitch { get; }
 
     /// <summary>The system message used when <see cref="FormatPrompt"/> gets no system prompt; null writes no system message.</summary>
     public string? DefaultSystemPrompt { get; }
@@ -70,14 +70,11 @@ internal sealed partial class ChatMlFormatter
         return new ChatMlFormatter(thinking, defaultSystem);
     }
 
-    /// <summary>
-    /// Formats one user prompt (and an optional system prompt) followed by the assistant generation prompt.
-    /// </summary>
-    /// <param name="userPrompt">The user's message, inserted verbatim.</param>
-    /// <param name="systemPrompt">A system message; null uses <see cref="DefaultSystemPrompt"/>.</param>
-    /// <param name="enableThinking">Qwen3's <c>enable_thinking</c>: false appends <see cref="EmptyThinkingBlock"/> when <see cref="SupportsThinkingSwitch"/>.</param>
-    /// <returns>The text to encode (with special tokens parsed) and feed to the model.</returns>
-    public string FormatPrompt(string userPrompt, string? systemPrompt = null, bool enableThinking = true)
+    /// <inheritdoc/>
+    /// <remarks>The prompt is inserted verbatim; a null <paramref name="systemPrompt"/> uses <see cref="DefaultSystemPrompt"/>
+    /// (SmolLM2: "You are a helpful AI assistant named SmolLM, trained by Hugging Face"); <c>enableThinking: false</c>
+    /// appends <see cref="EmptyThinkingBlock"/> when <see cref="SupportsThinkingSwitch"/>.</remarks>
+    public override string FormatPrompt(string userPrompt, string? systemPrompt = null, bool enableThinking = true)
     {
         ArgumentNullException.ThrowIfNull(userPrompt);
         var text = new StringBuilder();

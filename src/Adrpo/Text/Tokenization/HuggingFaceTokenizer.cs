@@ -119,7 +119,7 @@ public sealed class HuggingFaceTokenizer
         EosTokenId = config.Resolve("eos_token", this);
         PadTokenId = config.Resolve("pad_token", this);
         ChatTemplate = config.ChatTemplate;
-        ChatFormatter = ChatMlFormatter.FromChatTemplate(ChatTemplate);
+        ChatFormatter = ChatFormatter.ForChatTemplate(ChatTemplate, config.Token("bos_token"));
     }
 
     /// <summary>The number of distinct token ids: the BPE vocabulary plus added tokens (Hugging Face's <c>len(tokenizer)</c>).</summary>
@@ -146,8 +146,8 @@ public sealed class HuggingFaceTokenizer
     /// <summary>The Jinja <c>chat_template</c> from the configuration (or <c>chat_template.jinja</c>); null when there is none.</summary>
     public string? ChatTemplate { get; }
 
-    /// <summary>The ChatML formatter when <see cref="ChatTemplate"/> is ChatML (Qwen family); null otherwise.</summary>
-    internal ChatMlFormatter? ChatFormatter { get; }
+    /// <summary>The formatter for <see cref="ChatTemplate"/> (ChatML: Qwen, SmolLM2; Llama 3; Mistral); null when the template is none of these.</summary>
+    internal ChatFormatter? ChatFormatter { get; }
 
     /// <summary>The Microsoft.ML.Tokenizers tokenizer underneath, for ML.NET APIs that take a <see cref="Tokenizer"/>.</summary>
     /// <remarks>Its own <c>Decode(ids, considerSpecialTokens: false)</c> drops every added token; <see cref="Decode"/> keeps non-special ones.</remarks>
@@ -361,6 +361,9 @@ public sealed class HuggingFaceTokenizer
 
             return config;
         }
+
+        /// <summary>The text of a special-token role ("bos_token", ...); null when absent or null.</summary>
+        public string? Token(string role) => _roles.GetValueOrDefault(role);
 
         public int? Resolve(string role, HuggingFaceTokenizer tokenizer)
         {

@@ -33,7 +33,7 @@ public sealed class QwenConfigTests
 
     [TestMethod]
     [DataRow("num_key_value_heads", "\"num_key_value_heads\": 2", "\"num_key_value_heads\": 3")]
-    [DataRow("model_type", "\"model_type\": \"qwen3\"", "\"model_type\": \"llama\"")]
+    [DataRow("model_type", "\"model_type\": \"qwen3\"", "\"model_type\": \"gemma\"")]
     [DataRow("head_dim", "\"head_dim\": 16", "\"head_dim\": 15")]
     [DataRow("vocab_size", "\"vocab_size\": 97", "\"vocab_size\": 0")]
     [DataRow("hidden_act", "\"hidden_act\": \"silu\"", "\"hidden_act\": \"gelu\"")]

@@ -139,6 +139,21 @@ public sealed class HuggingFaceTokenizerTests
     }
 
     [TestMethod]
+    public void PicksTheChatFormatterFromTheTemplateAndWritesTheConfiguredBosToken()
+    {
+        string config = Write(new JsonObject
+        {
+            ["bos_token"] = "<s>",
+            ["chat_template"] = "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% endif %}{% endfor %}",
+        }, "tokenizer_config.json");
+        var tokenizer = HuggingFaceTokenizer.FromFile(Write(Build()), config);
+        Assert.IsInstanceOfType<MistralChatFormatter>(tokenizer.ChatFormatter);
+        string prompt = tokenizer.ChatFormatter.FormatPrompt("Hi");
+        Assert.AreEqual("<s>[INST] Hi [/INST]", prompt);
+        Assert.AreEqual(Bos, tokenizer.Encode(prompt)[0], "the template's bos_token text encodes as the special token");
+    }
+
+    [TestMethod]
     public void ReportsVocabularySpecialTokensAndConfiguredRoles()
     {
         string config = Write(new JsonObject

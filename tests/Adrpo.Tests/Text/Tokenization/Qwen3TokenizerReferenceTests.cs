@@ -117,7 +117,7 @@ public sealed class Qwen3TokenizerReferenceTests
     public void ChatMlPromptIdsMatchTheJavaScriptEncoderOfTheSameText()
     {
         var tokenizer = Tokenizer.Value;
-        var chat = tokenizer.ChatFormatter;
+        var chat = tokenizer.ChatFormatter as ChatMlFormatter;
         Assert.IsNotNull(chat, "Qwen3's tokenizer_config.json has a ChatML chat_template");
         Assert.IsTrue(chat.SupportsThinkingSwitch, "Qwen3's template reads enable_thinking");
         Assert.IsNull(chat.DefaultSystemPrompt, "Qwen3's template writes no default system message");
