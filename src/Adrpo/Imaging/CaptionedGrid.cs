@@ -67,7 +67,7 @@ internal static class CaptionedGrid
         }
     }
 
-    /// <summary>Greedy word wrap to at most <see cref="MaxCaptionLines"/> lines; a cut caption ends with "...".</summary>
+    /// <summary>Greedy word wrap to at most <see cref="MaxCaptionLines"/> lines (a word longer than a line is split); a cut caption ends with "...".</summary>
     internal static List<string> Wrap(string text, int width)
     {
         var lines = new List<string>();
@@ -86,7 +86,13 @@ internal static class CaptionedGrid
                 lines.Add(current);
             }
 
-            current = word.Length <= width ? word : word[..width];
+            // A word longer than a line is split across lines.
+            current = word;
+            while (current.Length > width)
+            {
+                lines.Add(current[..width]);
+                current = current[width..];
+            }
         }
 
         if (current.Length > 0)
