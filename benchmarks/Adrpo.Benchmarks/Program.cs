@@ -7,6 +7,7 @@
 //   torch-vs-pytorch [rounds=5] [steps=4] [threads=1,2] the same training step in TorchSharp and PyTorch eager
 //   kernels [rounds=3] [reps=10]                       single kernels and per-op cost, TorchSharp vs PyTorch
 //   kv [repetitions=3] [threads=1]                      generation tokens/s with and without the KV cache
+//   decode [newTokens=16] [threads=1] [repetitions=3]  batch-8 decoding step split at the Qwen3-0.6B shape vs memory bandwidth
 //   soak [steps=1000]                                   memory soak of both trainers
 //   checks [iterations=20] [threads=1]                  GRPO iterations, value checks on internal paths vs at the boundary
 //   kernel-paths [threads=1]                            float fingerprints of the kernels (see benchmarks/kernel-paths.sh)
@@ -35,6 +36,9 @@ switch (mode)
         break;
     case "kv":
         Generation.Run(args, smoke: false);
+        break;
+    case "decode":
+        Decode.Run(args);
         break;
     case "kernel-paths":
         KernelPaths.Run(args);
@@ -65,7 +69,7 @@ switch (mode)
         Console.WriteLine($"smoke: every mode ran in {watch.Elapsed.TotalSeconds:F1} s");
         break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'; expected overhead, steps, torch-vs-pytorch, kernels, kv, kernel-paths, threads, soak, checks, geneval or smoke.");
+        Console.Error.WriteLine($"Unknown mode '{mode}'; expected overhead, steps, torch-vs-pytorch, kernels, kv, decode, kernel-paths, threads, soak, checks, geneval or smoke.");
         Environment.Exit(2);
         break;
 }
