@@ -1,3 +1,4 @@
+using Adrpo.Tests.Infrastructure;
 using Adrpo.Rewards;
 using Adrpo.Tests.Training.FlowMatching;
 using Adrpo.Tests.Training.Language;
@@ -96,21 +97,7 @@ public sealed class PartiallyInvalidRewardWarningTests
     }
 
     /// <summary>The warnings about rewards the MLContext log receives (not the adaptive coefficient's diagnostics).</summary>
-    private static List<string> Warnings(MLContext context)
-    {
-        var warnings = new List<string>();
-        context.Log += (_, e) =>
-        {
-            if (e.Kind == ChannelMessageKind.Warning && !e.Message.Contains("beta_i", StringComparison.Ordinal))
-            {
-                lock (warnings)
-                {
-                    warnings.Add(e.Message);
-                }
-            }
-        };
-        return warnings;
-    }
+    private static List<string> Warnings(MLContext context) => LogWarnings.Collect(context, includeCoefficientDiagnostics: false);
 
     /// <summary>A reward that is +infinity for every fourth row it scores (rows 4, 8, ...) and finite otherwise (NaN would
     /// mean "not applicable", which leaves the sample in when another model applies).</summary>

@@ -1,3 +1,4 @@
+using Adrpo.Tests.Infrastructure;
 using Adrpo.Generation;
 using Adrpo.Rewards;
 using Adrpo.Tests.Training.FlowMatching;
@@ -155,21 +156,8 @@ public sealed class RewardColumnsTrainingTests
     private static IDataView Data(MLContext context) =>
         context.Data.LoadFromEnumerable(Rows.Select(r => new QaData { Prompt = r.Prompt, Answer = r.Answer }).ToList());
 
-    private static List<string> Warnings(MLContext context)
-    {
-        var warnings = new List<string>();
-        context.Log += (_, e) =>
-        {
-            if (e.Kind == ChannelMessageKind.Warning && !e.Message.Contains("beta_i", StringComparison.Ordinal))   // not the adaptive coefficient's diagnostics
-            {
-                lock (warnings)
-                {
-                    warnings.Add(e.Message);
-                }
-            }
-        };
-        return warnings;
-    }
+    /// <summary>The warnings about rewards the MLContext log receives (not the adaptive coefficient's diagnostics).</summary>
+    private static List<string> Warnings(MLContext context) => LogWarnings.Collect(context, includeCoefficientDiagnostics: false);
 
     private sealed record QaRow(string Prompt, string Answer);
 

@@ -19,20 +19,7 @@ internal static class ArithmeticModelTraining
     public static HuggingFaceTokenizer TrainTokenizer(IEnumerable<ArithmeticProblem> problems, int mergeCount, string folder)
     {
         ArgumentNullException.ThrowIfNull(problems);
-        Directory.CreateDirectory(folder);
-        var (json, _) = ByteLevelBpeTrainer.Train(problems.Select(p => TinyLanguageModelTraining.FormatTurn(p.Prompt, p.Solution)), mergeCount);
-        File.WriteAllText(Path.Combine(folder, HuggingFaceTokenizer.TokenizerFileName), json);
-        var config = new System.Text.Json.Nodes.JsonObject
-        {
-            ["tokenizer_class"] = "Qwen2Tokenizer",
-            ["bos_token"] = null,
-            ["eos_token"] = ChatMlFormatter.ImEnd,
-            ["pad_token"] = "<|endoftext|>",
-            ["model_max_length"] = 256,
-            ["chat_template"] = TinyLanguageModelTraining.ChatTemplate,
-        };
-        File.WriteAllText(Path.Combine(folder, HuggingFaceTokenizer.ConfigFileName), config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-        return HuggingFaceTokenizer.FromPretrained(folder);
+        return TinyLanguageModelTraining.TrainChatTokenizer(problems.Select(p => (p.Prompt, p.Solution)), mergeCount, folder);
     }
 
     /// <summary>

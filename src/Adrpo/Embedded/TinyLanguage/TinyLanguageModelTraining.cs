@@ -28,8 +28,18 @@ internal static class TinyLanguageModelTraining
     public static HuggingFaceTokenizer TrainTokenizer(IEnumerable<TinyLanguageExample> corpus, int mergeCount, string folder)
     {
         ArgumentNullException.ThrowIfNull(corpus);
+        return TrainChatTokenizer(corpus.Select(e => (e.Prompt, e.Reply)), mergeCount, folder);
+    }
+
+    /// <summary>
+    /// The tokenizer recipe both embedded language models share: a byte-level BPE learned from the ChatML-formatted
+    /// turns, written as <c>tokenizer.json</c> plus <c>tokenizer_config.json</c> (eos <c>&lt;|im_end|&gt;</c>, pad
+    /// <c>&lt;|endoftext|&gt;</c>, ChatML template), then loaded back.
+    /// </summary>
+    internal static HuggingFaceTokenizer TrainChatTokenizer(IEnumerable<(string Prompt, string Reply)> turns, int mergeCount, string folder)
+    {
         Directory.CreateDirectory(folder);
-        var (json, _) = ByteLevelBpeTrainer.Train(corpus.Select(e => FormatTurn(e.Prompt, e.Reply)), mergeCount);
+        var (json, _) = ByteLevelBpeTrainer.Train(turns.Select(t => FormatTurn(t.Prompt, t.Reply)), mergeCount);
         File.WriteAllText(Path.Combine(folder, HuggingFaceTokenizer.TokenizerFileName), json);
         var config = new System.Text.Json.Nodes.JsonObject
         {

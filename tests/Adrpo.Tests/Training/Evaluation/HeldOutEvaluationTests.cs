@@ -1,3 +1,4 @@
+using Adrpo.Tests.Infrastructure;
 using Adrpo.Rewards;
 using Adrpo.Tests.Training.FlowMatching;
 using Adrpo.Tests.Training.Language;
@@ -142,17 +143,7 @@ public sealed class HeldOutEvaluationTests
         // prompts it falls with every evaluation. The guard must fire at the third evaluation (iterations 0, 2, 4),
         // stop there, and put back the weights of iteration 0, the best held-out evaluation.
         var context = new MLContext(seed: 1);
-        var warnings = new List<string>();
-        context.Log += (_, e) =>
-        {
-            if (e.Kind == ChannelMessageKind.Warning)
-            {
-                lock (warnings)
-                {
-                    warnings.Add(e.Message);
-                }
-            }
-        };
+        var warnings = LogWarnings.Collect(context);
         int scored = 0;
         var heldOutSet = new HashSet<string>(HeldOut);
         var options = GrpoOptions(context, 10);
