@@ -20,7 +20,7 @@ internal static class GenEvalBaseline
         double guidance = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 1.0;
         var clock = Stopwatch.StartNew();
         TorchSharp.torch.set_num_threads(Math.Min(Environment.ProcessorCount, 2));
-        using var encoder = new MiniLmTextEncoder();
+        using var encoder = EmbeddedMiniDrawBench.CreateTextEncoder();
         var generator = new FlowMatchingGeneratorTransformer(
             EmbeddedMiniDrawBench.LoadGenerator(), encoder, new GenerationSettings { Seed = seed, OdeSteps = steps, GuidanceScale = guidance });
         var (_, test) = DrawBench.Split(seed: 2026);

@@ -23,7 +23,7 @@ internal static class ThreadsRun
         int threads = Bench.IntArg(args, 2, 1), iterations = Bench.IntArg(args, 3, 5);
         var run = Stopwatch.StartNew();
         var context = new MLContext(seed: 2026);
-        using var encoder = new MiniLmTextEncoder();
+        using var encoder = model == "lm" ? new MiniLmTextEncoder() : EmbeddedMiniDrawBench.CreateTextEncoder();   // the DiT reads token states too
         var data = context.Data.LoadFromEnumerable((model == "lm" ? EmbeddedTinyLanguage.TrainPrompts : Adrpo.Data.MiniDrawBench.MiniDrawBench.Split(seed: 2026).Train.Select(p => p.Text).ToList())
             .Select(p => new PromptRow { Prompt = p }));
         Stopwatch fit;

@@ -1,9 +1,10 @@
 // Reproduces the embedded default of the flow-matching track (the weights under
 // src/Adrpo/Embedded/MiniDrawBench/Weights/):
 //   1. the learned reward: a MiniDrawBench image-prompt match scorer (Adrpo.Embedded.MiniDrawBench.MatchScorer);
-//   2. the reference generator: a DiT pre-trained with conditional flow matching for a small budget, so prompt
-//      fidelity stays imperfect and RL fine-tuning has reward headroom.
-// Usage: dotnet run --project samples/Adrpo.Samples.BuildEmbeddedModels -c Release [outputFolder] [generatorSteps=3000] [scorerSteps=1500, 0 = keep] [batchSize=64] [continue]
+//   2. the reference generator: a DiT with cross-attention to MiniLM's token states, pre-trained with conditional flow
+//      matching for a small CPU budget, so single shapes are drawn but composition stays imperfect and RL fine-tuning
+//      has headroom. It is scored with MiniGenEval (verifiable, per GenEval category) at the end.
+// Usage: dotnet run --project samples/Adrpo.Samples.BuildEmbeddedModels -c Release [outputFolder] [generatorSteps=3000] [scorerSteps=1500, 0 = keep] [batchSize=64] [continue] [learningRate=5e-4]
 using System.Diagnostics;
 using System.Globalization;
 using Adrpo.Embedded.MiniDrawBench;
@@ -17,10 +18,11 @@ int generatorSteps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantC
 int scorerSteps = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1500;
 int batchSize = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 64;
 bool continueGenerator = args.Length > 4 && args[4] == "continue";   // train the generator already in the output folder further
+double learningRate = args.Length > 5 ? double.Parse(args[5], CultureInfo.InvariantCulture) : 5e-4;
 TorchSharp.torch.set_num_threads(Math.Min(Environment.ProcessorCount, 2));
 Directory.CreateDirectory(output);
 var clock = Stopwatch.StartNew();
-using var encoder = new MiniLmTextEncoder();
+using var encoder = EmbeddedMiniDrawBench.CreateTextEncoder();   // pooled vector + token slots (the scorer reads the pooled part)
 var (train, test) = Bench.Split(seed: 2026);
 Console.WriteLine($"MiniDrawBench: {train.Count} training prompts, {test.Count} held-out prompts.");
 
@@ -40,7 +42,7 @@ else
 }
 
 var generator = ReferenceGeneratorTraining.Pretrain(encoder, train, ReferenceGeneratorTraining.DefaultConfig, generatorSteps, batchSize, seed: continueGenerator ? 12 : 11,
-    initial: continueGenerator ? Adrpo.Models.Dit.DitVelocityModel.Load(output) : null,
+    initial: continueGenerator ? Adrpo.Models.Dit.DitVelocityModel.Load(output) : null, learningRate: learningRate,
     progress: new SynchronousProgress<(int Step, double Loss)>(p => Console.WriteLine($"  generator step {p.Step}: CFM loss {p.Loss:F4} ({clock.Elapsed.TotalSeconds:F0} s)")));
 generator.Save(output);
 Console.WriteLine($"Generator: {generatorSteps} steps of batch {batchSize}; steps repeated after a TorchSharp scalar error: {ReferenceGeneratorTraining.SkippedSteps}");
@@ -56,7 +58,20 @@ foreach (var category in test.Select((p, i) => (p.Category, Score: scores[i])).G
     Console.WriteLine($"  {category.Key}: {category.Average(x => x.Score):F3}");
 }
 
-PngWriter.WriteGrid(Path.Combine(output, "..", "reference-samples.png"), images.Take(32).ToList(), 3, 32, 32, columns: 8);
+// MiniGenEval, the verifiable reward: held-out prompts x 4 seeds, and all 24 count-1 prompts x 4 (the held-out split
+// has one count-1 prompt, so "single object" is also measured where most prompts were seen in pre-training).
+var evalPrompts = test.SelectMany(p => Enumerable.Repeat(p.Text, 4)).ToList();
+var evalImages = new FlowMatchingGeneratorTransformer(generator, encoder, new GenerationSettings { Seed = 2026, OdeSteps = 20 }).Generate(evalPrompts);
+Console.WriteLine("MiniGenEval, held-out prompts x 4: " + MiniGenEval.Evaluate(evalPrompts, evalImages));
+var singles = Bench.AllPrompts().Where(p => p.Scene.Count == 1).SelectMany(p => Enumerable.Repeat(p.Text, 4)).ToList();
+var singleReport = MiniGenEval.Evaluate(singles, transformer.Generate(singles, firstRow: 1_000_000));
+Console.WriteLine($"MiniGenEval, all {singles.Count / 4} count-1 prompts x 4: single_object {singleReport.SingleObject:F3}, colors {singleReport.Colors:F3}");
+
+// A grid people can read: 8 held-out prompts (one per row, prompt under it), 6 samples each, 96 px tiles.
+var gridPrompts = test.Where((_, i) => i % Math.Max(1, test.Count / 8) == 0).Take(8).Select(p => p.Text).ToList();
+var gridImages = new FlowMatchingGeneratorTransformer(generator, encoder, new GenerationSettings { Seed = 7, OdeSteps = 20 })
+    .Generate(gridPrompts.SelectMany(p => Enumerable.Repeat(p, 6)).ToList());
+PngWriter.WriteBytes(Path.Combine(output, "..", "reference-samples.png"), CaptionedGrid.Render(gridImages, 3, 32, 32, 6, gridPrompts));
 Console.WriteLine($"Weights: {output}");
 
 internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>

@@ -13,7 +13,7 @@ using Microsoft.ML;
 
 int iterations = args.Length > 0 ? int.Parse(args[0]) : 60;
 var mlContext = new MLContext(seed: 2026);
-using var encoder = new MiniLmTextEncoder();                     // frozen all-MiniLM-L6-v2 (ONNX, in the package)
+using var encoder = EmbeddedMiniDrawBench.CreateTextEncoder();   // frozen all-MiniLM-L6-v2: pooled vector + token states
 using var matchScorer = EmbeddedMiniDrawBench.LoadMatchScorer(encoder);
 
 // Rewards: the learned match score, plus one written as a C# lambda (images are CHW floats in [-1, 1]).

@@ -28,7 +28,7 @@ Directory.CreateDirectory(output);
 var clock = Stopwatch.StartNew();
 
 var context = new MLContext(seed: Seed);
-using var encoder = new MiniLmTextEncoder();
+using var encoder = EmbeddedMiniDrawBench.CreateTextEncoder();
 using var scorer = EmbeddedMiniDrawBench.LoadMatchScorer(encoder);
 using var embedder = new ResNetImageEmbedder();          // ResNet-18 (ONNX), the ClipDiversity analogue
 var diversityMetric = new ImageDiversity(embedder);

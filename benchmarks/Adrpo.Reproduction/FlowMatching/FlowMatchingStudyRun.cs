@@ -33,7 +33,7 @@ internal static class FlowMatchingStudyRun
     public static List<EvaluationPoint> Run(ReproductionProfile profile, RunSpec run)
     {
         var context = new MLContext(seed: run.Seed);
-        using var encoder = new MiniLmTextEncoder();
+        using var encoder = EmbeddedMiniDrawBench.CreateTextEncoder();
         using var scorer = EmbeddedMiniDrawBench.LoadMatchScorer(encoder);
         using var embedder = new ResNetImageEmbedder(intraOpThreads: 1);
         var (train, test) = Bench.Split(seed: SplitSeed);

@@ -9,6 +9,13 @@ namespace Adrpo.Text;
 /// package, whose ONNX model is embedded in its assembly, so it works offline. The ONNX session is created on the first
 /// <see cref="Encode"/> (about 0.3 s), not in the constructor. Embeddings are cached per prompt string because the
 /// trainers encode the same prompts every iteration. All members are thread-safe; encoding calls are serialized.
+/// <para>
+/// With <see cref="TokenSlots"/> above 0 each row also carries the prompt's token states, for a generator that
+/// attends to them (a DiT with cross-attention, as SD3 attends to T5 tokens): the row is
+/// <c>[pooled (384) | token 1 (384) | ... | token TokenSlots (384)]</c>, the tokens being MiniLM's last hidden states
+/// of <c>[CLS] ... [SEP]</c>, truncated to <see cref="TokenSlots"/> and zero-padded. The pooled part is the same
+/// unit-norm mean-pooled vector as without slots, so a consumer that wants only it reads the first 384 columns.
+/// </para>
 /// </summary>
 public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
 {
@@ -23,6 +30,8 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
     private readonly int _maxCachedPrompts;
     private SessionOptions? _sessionOptions;
     private SentenceEncoder? _encoder;
+    private MiniLmTokenStates? _tokenStates;
+    private int _tokenSlots;
     private bool _disposed;
 
     /// <summary>Creates the encoder; the model itself is loaded lazily.</summary>
@@ -38,8 +47,30 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
         _maxCachedPrompts = maxCachedPrompts;
     }
 
+    /// <summary>
+    /// Token states per row after the pooled vector (0, the default: the pooled vector only). A generator trained
+    /// with N slots needs an encoder with N slots; <see cref="Dimension"/> is <c>384 (1 + TokenSlots)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative, or more than <see cref="MaxTokenSlots"/>.</exception>
+    public int TokenSlots
+    {
+        get => _tokenSlots;
+        init
+        {
+            if (value < 0 || value > MaxTokenSlots)
+            {
+                throw new ArgumentOutOfRangeException(nameof(TokenSlots), value, $"TokenSlots must be in [0, {MaxTokenSlots}] (MiniLM reads at most {MaxTokenSlots} tokens).");
+            }
+
+            _tokenSlots = value;
+        }
+    }
+
+    /// <summary>The most token slots: all-MiniLM-L6-v2's sequence limit.</summary>
+    public const int MaxTokenSlots = 256;
+
     /// <inheritdoc />
-    public int Dimension => EmbeddingDimension;
+    public int Dimension => EmbeddingDimension * (1 + _tokenSlots);
 
     /// <summary>Number of distinct prompts whose embeddings are cached.</summary>
     public int CachedPromptCount
@@ -73,7 +104,7 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
             }
         }
 
-        var data = new float[texts.Count * EmbeddingDimension];
+        var data = new float[texts.Count * Dimension];
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -81,11 +112,11 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
             for (int i = 0; i < texts.Count; i++)
             {
                 float[] embedding = _cache.TryGetValue(texts[i], out var cached) ? cached : fresh[texts[i]];
-                embedding.CopyTo(data, i * EmbeddingDimension); // copies: the tensor never aliases the cache
+                embedding.CopyTo(data, i * Dimension); // copies: the tensor never aliases the cache
             }
         }
 
-        return tensor(data, new long[] { texts.Count, EmbeddingDimension }, ScalarType.Float32);
+        return tensor(data, new long[] { texts.Count, Dimension }, ScalarType.Float32);
     }
 
     /// <summary>Forgets all cached embeddings.</summary>
@@ -110,6 +141,8 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
             _disposed = true;
             _encoder?.Dispose();
             _encoder = null;
+            _tokenStates?.Dispose();
+            _tokenStates = null;
             _sessionOptions?.Dispose();
             _sessionOptions = null;
             _cache.Clear();
@@ -142,7 +175,20 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
             _encoder = new SentenceEncoder(_sessionOptions);
         }
 
-        float[][] vectors = _encoder.Encode(missing.ToArray());
+        float[][] vectors;
+        if (_tokenSlots == 0)
+        {
+            vectors = _encoder.Encode(missing.ToArray());
+        }
+        else
+        {
+            // The pooled part comes from the same SentenceEncoder call as without slots, so it is bit-identical to it.
+            float[][] pooled = _encoder.Encode(missing.ToArray());
+            _tokenStates ??= new MiniLmTokenStates(_sessionOptions!);
+            float[][] tokens = _tokenStates.Encode(missing, _tokenSlots);
+            vectors = pooled.Select((p, i) => p.Concat(tokens[i]).ToArray()).ToArray();
+        }
+
         if (vectors.Length != missing.Count)
         {
             throw new InvalidOperationException($"MiniLM returned {vectors.Length} embeddings for {missing.Count} prompts.");
@@ -150,9 +196,9 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
 
         for (int i = 0; i < missing.Count; i++)
         {
-            if (vectors[i].Length != EmbeddingDimension)
+            if (vectors[i].Length != Dimension)
             {
-                throw new InvalidOperationException($"MiniLM returned a {vectors[i].Length}-d embedding for prompt '{missing[i]}'; expected {EmbeddingDimension}.");
+                throw new InvalidOperationException($"MiniLM returned a {vectors[i].Length}-d embedding for prompt '{missing[i]}'; expected {Dimension}.");
             }
 
             fresh[missing[i]] = vectors[i];

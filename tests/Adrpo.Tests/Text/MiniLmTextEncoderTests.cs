@@ -125,4 +125,42 @@ public sealed class MiniLmTextEncoderTests
             CollectionAssert.AreEqual(results[0], results[i]);
         }
     }
+
+    [TestMethod]
+    public void TokenSlotsAppendTheTokenStatesAfterAnUnchangedPooledVector()
+    {
+        using var slotted = new MiniLmTextEncoder { TokenSlots = 12 };
+        string[] prompts = { "a red circle left of a blue square", "one star" };
+        using var rows = slotted.Encode(prompts);
+        using var pooled = s_encoder.Encode(prompts);
+        Assert.AreEqual(384 * 13, slotted.Dimension);
+        CollectionAssert.AreEqual(new long[] { 2, 384 * 13 }, rows.shape);
+        Assert.IsTrue(rows.narrow(1, 0, 384).equal(pooled).all().item<bool>(), "the pooled part is bit-identical to the encoder without slots");
+
+        // Independent check: all-MiniLM-L6-v2's sentence vector is the mean of its token states, normalised. So the
+        // mean of the real token slots, normalised, must reproduce the pooled part (when every token fits).
+        var tokens = rows.narrow(1, 384, 12 * 384).reshape(2, 12, 384);
+        var real = tokens.abs().amax(new long[] { 2 }) > 0;                                   // [2, 12]
+        long[] lengths = real.sum(1).data<long>().ToArray();
+        CollectionAssert.AreEqual(new long[] { 10, 4 }, lengths, "[CLS] + word pieces + [SEP]; zero slots after them");
+        Assert.IsTrue(real.narrow(1, 0, (int)lengths[1]).all().item<bool>(), "real tokens come first");
+        var mean = (tokens * real.unsqueeze(2)).sum(1) / real.sum(1, keepdim: true);
+        var normalised = mean / mean.norm(1, keepdim: true);
+        double diff = (normalised - pooled).abs().max().item<float>();
+        Assert.IsTrue(diff < 1e-5, $"mean-pooled token slots differ from the sentence vector by {diff}");
+    }
+
+    [TestMethod]
+    public void TokenSlotsTruncateLongPromptsAndRejectBadCounts()
+    {
+        using var few = new MiniLmTextEncoder { TokenSlots = 3 };
+        using var many = new MiniLmTextEncoder { TokenSlots = 12 };
+        string[] prompt = { "a green square right of a red circle" };
+        using var a = few.Encode(prompt);
+        using var b = many.Encode(prompt);
+        Assert.IsTrue(a.equal(b.narrow(1, 0, 4 * 384)).all().item<bool>(), "three slots hold the first three token states");
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MiniLmTextEncoder { TokenSlots = -1 });
+        Assert.AreEqual("TokenSlots", e.ParamName);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MiniLmTextEncoder { TokenSlots = MiniLmTextEncoder.MaxTokenSlots + 1 });
+    }
 }

@@ -39,10 +39,10 @@ public sealed class MatchScorer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(encoder);
         var generator = new Generator((ulong)seed);
-        var network = new MatchScorerNetwork(encoder.Dimension, generator);
+        var network = new MatchScorerNetwork(PooledDimension(encoder), generator);
         var optimizer = optim.Adam(network.parameters(), 1e-3);
         var random = new Random(seed);
-        using var trainText = encoder.Encode(train.Select(p => p.Text).ToList());
+        using var trainText = Pooled(encoder, encoder.Encode(train.Select(p => p.Text).ToList()));
         network.train();
         for (int step = 1; step <= steps; step++)
         {
@@ -66,7 +66,7 @@ public sealed class MatchScorer : IDisposable
     /// <summary>Loads weights written by <see cref="Save"/>.</summary>
     public static MatchScorer Load(string path, ITextEncoder encoder)
     {
-        var network = new MatchScorerNetwork(encoder.Dimension, new Generator(0));
+        var network = new MatchScorerNetwork(PooledDimension(encoder), new Generator(0));
         var (tensors, _) = SafeTensorsFile.Load(path);
         StrictStateDict.Copy(network.state_dict(), tensors, path);
         return new MatchScorer(network, encoder);
@@ -93,7 +93,7 @@ public sealed class MatchScorer : IDisposable
         {
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            var text = _encoder.Encode(prompts);
+            var text = Pooled(_encoder, _encoder.Encode(prompts));
             var batch = tensor(images.SelectMany(x => x).ToArray()).reshape(images.Count, Bench.Channels, Bench.ImageSize, Bench.ImageSize);
             return _network.forward(batch, text).sigmoid().data<float>().ToArray();
         }
@@ -132,4 +132,12 @@ public sealed class MatchScorer : IDisposable
         var x = tensor(images.SelectMany(v => v).ToArray()).reshape(images.Count, Bench.Channels, Bench.ImageSize, Bench.ImageSize);
         return (x, tensor(index.ToArray()), tensor(labels.ToArray()));
     }
+
+    /// <summary>The scorer reads the pooled sentence vector only; a MiniLM encoder with token slots (the
+    /// cross-attention generator's) puts it in its first 384 columns, so one encoder serves both.</summary>
+    private static int PooledDimension(ITextEncoder encoder) =>
+        encoder is MiniLmTextEncoder ? MiniLmTextEncoder.EmbeddingDimension : encoder.Dimension;
+
+    private static Tensor Pooled(ITextEncoder encoder, Tensor rows) =>
+        rows.shape[1] == PooledDimension(encoder) ? rows : rows.narrow(1, 0, PooledDimension(encoder));
 }

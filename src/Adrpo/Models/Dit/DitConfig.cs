@@ -45,9 +45,22 @@ public sealed record DitConfig
     [JsonPropertyName("frequency_embedding_size")]
     public int FrequencyEmbeddingSize { get; init; } = 256;
 
-    /// <summary>Cross-attention to text tokens. Not implemented: must be false (conditioning is adaLN only).</summary>
+    /// <summary>
+    /// Cross-attention to text tokens (PixArt-alpha / SD3 style): each block's patches attend to the prompt's token
+    /// states, so the model can bind a colour to the shape it names. The condition row is then
+    /// <c>[pooled | token 1 | ... | token condition_tokens]</c>, each <see cref="ConditionDim"/> wide (the layout of
+    /// <c>MiniLmTextEncoder</c> with <c>TokenSlots</c>); the pooled part still drives adaLN. False: adaLN only.
+    /// </summary>
     [JsonPropertyName("cross_attention")]
     public bool CrossAttention { get; init; }
+
+    /// <summary>Token slots after the pooled vector when <see cref="CrossAttention"/> is on (0 otherwise).</summary>
+    [JsonPropertyName("condition_tokens")]
+    public int ConditionTokens { get; init; }
+
+    /// <summary>Width of a whole condition row: <c>condition_dim (1 + condition_tokens)</c>.</summary>
+    [JsonIgnore]
+    public int ConditionRowSize => ConditionDim * (1 + ConditionTokens);
 
     /// <summary>Tokens per side: <c>sample_size / patch_size</c>.</summary>
     [JsonIgnore]
@@ -95,9 +108,9 @@ public sealed record DitConfig
             throw Bad("mlp_ratio", $"mlp_ratio ({MlpRatio}) must be a positive finite number giving an MLP width of at least 1.");
         }
 
-        if (CrossAttention)
+        if (CrossAttention != (ConditionTokens > 0) || ConditionTokens < 0)
         {
-            throw Bad("cross_attention", "cross_attention is not implemented: the condition enters through adaLN only; set it to false.");
+            throw Bad("condition_tokens", $"condition_tokens ({ConditionTokens}) must be at least 1 with cross_attention and 0 without it (cross_attention is {(CrossAttention ? "true" : "false")}).");
         }
     }
 

@@ -14,6 +14,15 @@ public sealed partial class DitVelocityModel
     /// </summary>
     public static IReadOnlyList<string> DefaultLoraTargets { get; } = new[] { "attn.qkv", "attn.proj", "mlp.fc1", "mlp.fc2" };
 
+    /// <summary>The cross-attention linears, adapted too by default when the model has cross-attention: binding a
+    /// colour to a shape is learned there.</summary>
+    public static IReadOnlyList<string> CrossAttentionLoraTargets { get; } = new[] { "cross_attn.q", "cross_attn.kv", "cross_attn.proj" };
+
+    /// <summary>This model's default targets: <see cref="DefaultLoraTargets"/>, plus
+    /// <see cref="CrossAttentionLoraTargets"/> when it has cross-attention.</summary>
+    private IReadOnlyList<string> LoraTargetsOfThisModel =>
+        Config.CrossAttention ? DefaultLoraTargets.Concat(CrossAttentionLoraTargets).ToList() : DefaultLoraTargets;
+
     /// <summary>Adds adapters to the <see cref="DefaultLoraTargets"/>.</summary>
     /// <param name="rank">Adapter rank r.</param>
     /// <param name="alpha">LoRA alpha (the update is scaled by alpha / r).</param>
@@ -27,20 +36,21 @@ public sealed partial class DitVelocityModel
     /// </summary>
     /// <param name="rank">Adapter rank r, in [1, min(in, out)] of every target.</param>
     /// <param name="alpha">LoRA alpha, positive.</param>
-    /// <param name="targets">Module-name suffixes to adapt; null means <see cref="DefaultLoraTargets"/>.</param>
+    /// <param name="targets">Module-name suffixes to adapt; null means <see cref="DefaultLoraTargets"/> (and
+    /// <see cref="CrossAttentionLoraTargets"/> with cross-attention).</param>
     /// <param name="generator">Seeded generator for the lora_A initialisation.</param>
     /// <exception cref="ArgumentException">A target matches no linear that can be swapped (a block's attention or MLP linear).</exception>
     /// <exception cref="InvalidOperationException">The model already has adapters (merge them first).</exception>
     public void AddLoraAdapters(int rank, double alpha, IReadOnlyCollection<string>? targets, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(generator);
-        targets ??= DefaultLoraTargets;
+        targets ??= LoraTargetsOfThisModel;
         if (HasAdapters)
         {
             throw new InvalidOperationException("The model already has LoRA adapters; call MergeAdapters() before adding new ones.");
         }
 
-        var names = LoraInjection.Select(this, targets.ToList(), DefaultLoraTargets, nameof(targets));
+        var names = LoraInjection.Select(this, targets.ToList(), LoraTargetsOfThisModel, nameof(targets));
         LoraInjection.Add(this, names, rank, alpha, dropout: 0, generator, dropoutRandom: null, _adaptersEnabled);
     }
 

@@ -22,6 +22,7 @@ public sealed partial class DitVelocityModel : nn.Module<Tensor, Tensor, Tensor,
     private readonly PatchEmbed x_embedder;
     private readonly TimestepEmbedding t_embedder;
     private readonly Linear y_embedder; // Linear(condition_dim, hidden)
+    private readonly Sequential? context_embedder; // LayerNorm(condition_dim), Linear(condition_dim, hidden); cross-attention only
     private readonly ModuleList<DitBlock> blocks;
     private readonly FinalLayer final_layer;
 #pragma warning restore IDE1006
@@ -41,6 +42,13 @@ public sealed partial class DitVelocityModel : nn.Module<Tensor, Tensor, Tensor,
         x_embedder = new PatchEmbed(config);
         t_embedder = new TimestepEmbedding(config.FrequencyEmbeddingSize, config.HiddenSize);
         y_embedder = nn.Linear(config.ConditionDim, config.HiddenSize);
+        if (config.CrossAttention)
+        {
+            // The token states are not unit-norm like the pooled vector (MiniLM's last hidden states have norms of
+            // several units), so they are normalised before the projection.
+            context_embedder = nn.Sequential(("0", nn.LayerNorm(config.ConditionDim, eps: 1e-6)), ("1", nn.Linear(config.ConditionDim, config.HiddenSize)));
+        }
+
         blocks = nn.ModuleList(Enumerable.Range(0, config.NumLayers).Select(_ => new DitBlock(config)).ToArray());
         final_layer = new FinalLayer(config.HiddenSize, config.PatchSize, config.InChannels);
         RegisterComponents();
@@ -54,7 +62,7 @@ public sealed partial class DitVelocityModel : nn.Module<Tensor, Tensor, Tensor,
     public long[] SampleShape => new long[] { Config.InChannels, Config.SampleSize, Config.SampleSize };
 
     /// <inheritdoc/>
-    public int ConditionDimension => Config.ConditionDim;
+    public int ConditionDimension => Config.ConditionRowSize;
 
     /// <inheritdoc/>
     public bool AdaptersEnabled
@@ -78,7 +86,8 @@ public sealed partial class DitVelocityModel : nn.Module<Tensor, Tensor, Tensor,
 
     /// <param name="xt">[B, C, H, W] points on the path, in the model's dtype.</param>
     /// <param name="t">[B] times in [0, 1].</param>
-    /// <param name="condition">[B, condition_dim] pooled condition vectors (zeros = unconditional).</param>
+    /// <param name="condition">[B, condition_dim] pooled condition vectors, or with cross-attention
+    /// [B, condition_dim (1 + condition_tokens)] rows <c>[pooled | tokens]</c> (zeros = unconditional).</param>
     /// <returns>[B, C, H, W] velocities.</returns>
     /// <exception cref="ArgumentException">A shape, dtype or device does not fit; the message names the tensor and the expected shape.</exception>
     public override Tensor forward(Tensor xt, Tensor t, Tensor condition)
@@ -86,14 +95,33 @@ public sealed partial class DitVelocityModel : nn.Module<Tensor, Tensor, Tensor,
         ValidateInputs(xt, t, condition);
         using var scope = NewDisposeScope();
         var x = x_embedder.forward(xt);                                                            // [B, N, hidden]
-        var c = t_embedder.forward(t.to_type(xt.dtype)) + y_embedder.forward(condition.to_type(xt.dtype)); // [B, hidden]
+        condition = condition.to_type(xt.dtype);
+        var pooled = Config.CrossAttention ? condition.narrow(1, 0, Config.ConditionDim) : condition;
+        var c = t_embedder.forward(t.to_type(xt.dtype)) + y_embedder.forward(pooled);              // [B, hidden]
+        var (context, contextMask) = Config.CrossAttention ? EmbedContext(condition) : (null, null);
         foreach (var block in blocks)
         {
-            x = block.forward(x, c);
+            x = block.forward(x, c, context, contextMask);
         }
 
         var patches = final_layer.forward(x, c);                                                  // [B, N, p*p*C]
         return PatchEmbed.Unpatchify(patches, Config.InChannels, Config.PatchSize, Config.GridSize).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The cross-attention context: every slot of the row (the pooled vector first, then the tokens) as
+    /// [B, 1 + condition_tokens, hidden], with a key mask that hides the zero padding. The pooled slot is always
+    /// visible, so an unconditional (all-zero) row still has one key - the learned "null" token that LayerNorm and
+    /// the bias make of zeros - and the softmax never sees an empty row.
+    /// </summary>
+    private (Tensor Context, Tensor Mask) EmbedContext(Tensor condition)
+    {
+        long batch = condition.shape[0];
+        var slots = condition.reshape(batch, 1 + Config.ConditionTokens, Config.ConditionDim);    // [B, K, D]
+        var filled = slots.abs().amax(new long[] { 2 }) > 0;                                       // [B, K]
+        var alwaysFirst = arange(1 + Config.ConditionTokens, device: condition.device).eq(0).unsqueeze(0);
+        var mask = (filled | alwaysFirst).reshape(batch, 1, 1, 1 + Config.ConditionTokens);        // [B, 1, 1, K]
+        return (context_embedder!.forward(slots), mask);
     }
 
     /// <inheritdoc/>
@@ -132,10 +160,11 @@ public sealed partial class DitVelocityModel : nn.Module<Tensor, Tensor, Tensor,
         TensorChecks.PerSample(t, nameof(t), xt, nameof(xt));
         TensorChecks.FloatingPoint(t, nameof(t));
         TensorChecks.SameDevice(t, nameof(t), xt, nameof(xt));
-        TensorChecks.Rank(condition, 2, nameof(condition), $"[batch, {Config.ConditionDim}]");
-        if (condition.shape[0] != xt.shape[0] || condition.shape[1] != Config.ConditionDim)
+        TensorChecks.Rank(condition, 2, nameof(condition), $"[batch, {Config.ConditionRowSize}]");
+        if (condition.shape[0] != xt.shape[0] || condition.shape[1] != Config.ConditionRowSize)
         {
-            throw new ArgumentException($"Tensor 'condition' has shape {TensorChecks.Format(condition.shape)}; expected [{xt.shape[0]}, {Config.ConditionDim}] ([batch of 'xt', condition_dim]).", nameof(condition));
+            string layout = Config.CrossAttention ? $"condition_dim x (1 + condition_tokens) = {Config.ConditionDim} x {1 + Config.ConditionTokens}: the pooled vector then the token slots" : "condition_dim";
+            throw new ArgumentException($"Tensor 'condition' has shape {TensorChecks.Format(condition.shape)}; expected [{xt.shape[0]}, {Config.ConditionRowSize}] ([batch of 'xt', {layout}]).", nameof(condition));
         }
 
         TensorChecks.FloatingPoint(condition, nameof(condition));
@@ -166,6 +195,10 @@ public sealed partial class DitVelocityModel : nn.Module<Tensor, Tensor, Tensor,
         foreach (var block in blocks)
         {
             DitInit.Zero(block.Modulation);
+            if (block.CrossAttentionOutput is { } output)
+            {
+                DitInit.Zero(output);
+            }
         }
 
         DitInit.Zero(final_layer.Modulation);

@@ -13,7 +13,7 @@ namespace Adrpo.Tests.Embedded.MiniDrawBench;
 [TestClass]
 public sealed class EmbeddedMiniDrawBenchTests
 {
-    private static readonly Lazy<MiniLmTextEncoder> Encoder = new(() => new MiniLmTextEncoder());
+    private static readonly Lazy<MiniLmTextEncoder> Encoder = new(() => EmbeddedMiniDrawBench.CreateTextEncoder());
 
     [TestMethod]
     [TestCategory(LearningTest.Category)]

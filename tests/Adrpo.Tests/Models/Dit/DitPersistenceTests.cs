@@ -109,7 +109,7 @@ public sealed class DitPersistenceTests
         Assert.AreEqual("patch_size", Assert.ThrowsExactly<ArgumentException>(() => new DitConfig { PatchSize = 5 }.Validate()).ParamName);
         Assert.AreEqual("num_layers", Assert.ThrowsExactly<ArgumentException>(() => new DitConfig { NumLayers = 0 }.Validate()).ParamName);
         Assert.AreEqual("mlp_ratio", Assert.ThrowsExactly<ArgumentException>(() => new DitConfig { MlpRatio = double.NaN }.Validate()).ParamName);
-        Assert.AreEqual("cross_attention", Assert.ThrowsExactly<ArgumentException>(() => new DitConfig { CrossAttention = true }.Validate()).ParamName);
+        Assert.AreEqual("condition_tokens", Assert.ThrowsExactly<ArgumentException>(() => new DitConfig { CrossAttention = true }.Validate()).ParamName);
         new DitConfig().Validate();
 
         using (var model = DitTestModels.Create())

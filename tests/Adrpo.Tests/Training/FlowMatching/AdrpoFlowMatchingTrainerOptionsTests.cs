@@ -18,7 +18,7 @@ public sealed class AdrpoFlowMatchingTrainerOptionsTests
     public void DefaultOptionsFitTheEmbeddedGeneratorAndItsTransformerGenerates()
     {
         var context = new MLContext(seed: 3);
-        using var encoder = new MiniLmTextEncoder();
+        using var encoder = EmbeddedMiniDrawBench.CreateTextEncoder();
         using var scorer = EmbeddedMiniDrawBench.LoadMatchScorer(encoder);
         var options = new AdrpoFlowMatchingTrainer.Options
         {
