@@ -150,6 +150,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         var micro = MicroBatches(ids.shape[0], _options.MicroBatchSize);
         Tensor? referenceLogProbs = null;
         Tensor oldLogProbs;
+        var passes = Stopwatch.StartNew();   // CPU ops are synchronous; on CUDA the phases' split is only indicative
         using (no_grad())
         {
             if (UsesReference)
@@ -161,6 +162,8 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
                 ? cat(micro.Select(m => CompletionLogProbs(_model, ids.narrow(0, m.Start, m.Rows), attention.narrow(0, m.Start, m.Rows), promptLength, completionLength, entropy: false).LogProbs).ToList(), 0)
                 : null!;
         }
+
+        double referenceSeconds = passes.Elapsed.TotalSeconds;
 
         // Each micro-batch's loss is scaled so that the micro-batches add up to the whole batch's loss (and so their
         // accumulated gradients to its gradient), for every aggregation: Grpo and DrGrpo divide by the rows of the
@@ -179,6 +182,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         var clipRatio = zeros(1, device: _device.Device);
         var entropy = zeros(1, device: _device.Device);
         int skipped = 0;
+        var updating = Stopwatch.StartNew();
         for (int update = 0; update < _options.UpdatesPerIteration; update++)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -215,6 +219,8 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
             }
         }
 
+        double updateSeconds = updating.Elapsed.TotalSeconds;
+
         // 8. Metrics of the iteration.
         State.Iteration++;
         var keptRewards = rewards.index_select(0, keep);
@@ -239,6 +245,9 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
             LearningRate = _optimizer.ParamGroups.First().LearningRate,
             SkippedSteps = skipped,
             Seconds = watch.Elapsed.TotalSeconds,
+            SamplingSeconds = samplingSeconds,
+            ReferenceSeconds = referenceSeconds,
+            UpdateSeconds = updateSeconds,
         };
         State.Metrics.Add(metrics);
         return metrics;

