@@ -70,6 +70,7 @@ internal static class Scale
 
             PyTorch("tiny", layers: 1, threads: 1, tiny: true);
             Bf16(smoke: true);
+            Sdpa(smoke: true);
             return;
         }
 
@@ -84,6 +85,10 @@ internal static class Scale
                 break;
             case "pytorch":
                 PyTorch(configArg, layerCount, threadCount, tiny: false);
+                break;
+            case "sdpa":
+                torch.set_num_threads(threadCount);
+                Sdpa(smoke: false);
                 break;
             case "smoke":
                 Run(args, smoke: true);   // the tiny configuration the smoke mode runs
@@ -289,6 +294,70 @@ internal static class Scale
                 double error = (nn.functional.linear(inputs[ScalarType.BFloat16].X, inputs[ScalarType.BFloat16].W).to_type(ScalarType.Float32) - nn.functional.linear(x32, w32)).abs().max().item<float>();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bf16 {name}: float32 {f32 * 1e3:F2} ms, bfloat16 {bf16 * 1e3:F2} ms, bf16/f32 {bf16 / f32:F2} (medians of {reps}, interleaved; best {f32Min * 1e3:F2} vs {bf16Min * 1e3:F2} ms = {bf16Min / f32Min:F2}); max |bf16 - f32| {error:G3}"));
             }
+        }
+    }
+
+    /// <summary>Issue 15 item 5: nn.functional.scaled_dot_product_attention against QwenAttention's math form
+    /// (repeat k/v, q k^T / sqrt(d), masked_fill, float32 softmax, weights v), forward + backward at the training shape
+    /// [8, 16 heads (8 key/value heads), T, 128] with two left-padded rows, and the largest difference on real positions.</summary>
+    private static void Sdpa(bool smoke)
+    {
+        int reps = smoke ? 1 : 20;
+        long batch = 8, heads = 16, kvHeads = 8, headDim = 128;
+        foreach (long tokens in smoke ? new long[] { 16 } : new long[] { 84, 160 })
+        {
+            using var scope = NewDisposeScope();
+            var gen = new Generator(3);
+            var q = randn(new[] { batch, heads, tokens, headDim }, generator: gen).requires_grad_(true);
+            var k = randn(new[] { batch, kvHeads, tokens, headDim }, generator: gen).requires_grad_(true);
+            var v = randn(new[] { batch, kvHeads, tokens, headDim }, generator: gen).requires_grad_(true);
+            var keep = ones(batch, tokens, dtype: ScalarType.Bool);
+            keep[0, ..5] = zeros(5, dtype: ScalarType.Bool);   // left padding: these queries see no key at all
+            keep[1, ..2] = zeros(2, dtype: ScalarType.Bool);
+            var at = arange(tokens);
+            var allowed = at.unsqueeze(0).le(at.unsqueeze(1)).unsqueeze(0).unsqueeze(0).logical_and(keep.unsqueeze(1).unsqueeze(1)); // [B, 1, T, T]
+            var upstream = randn(new[] { batch, heads, tokens, headDim }, generator: gen) * keep.unsqueeze(1).unsqueeze(-1);
+            Tensor Repeat(Tensor x) => x.unsqueeze(2).expand(batch, kvHeads, heads / kvHeads, tokens, headDim).reshape(batch, heads, tokens, headDim);
+            Tensor Math(Tensor a, Tensor b, Tensor c)
+            {
+                var scores = a.matmul(Repeat(b).transpose(2, 3)) * (1.0 / System.Math.Sqrt(headDim));
+                return scores.masked_fill(allowed.logical_not(), float.MinValue).softmax(-1).matmul(Repeat(c));
+            }
+
+            // A query with no allowed key (left padding) would be a softmax over nothing (NaN in SDPA); let it see
+            // itself: only padded rows change, and no real query attends to a padded key.
+            var safe = allowed.logical_or(eye(tokens, dtype: ScalarType.Bool).unsqueeze(0).unsqueeze(0));
+            Tensor Fused(Tensor a, Tensor b, Tensor c) => nn.functional.scaled_dot_product_attention(a, Repeat(b), Repeat(c), safe);
+            var times = new Dictionary<string, List<double>> { ["math"] = new(), ["sdpa"] = new() };
+            var outputs = new Dictionary<string, (Tensor Out, Tensor Grad)>();
+            for (int r = 0; r < reps + 2; r++)
+            {
+                foreach (var name in r % 2 == 0 ? new[] { "math", "sdpa" } : new[] { "sdpa", "math" })
+                {
+                    using var step = NewDisposeScope();
+                    q.grad?.zero_();
+                    var watch = Stopwatch.StartNew();
+                    var o = name == "math" ? Math(q, k, v) : Fused(q, k, v);
+                    (o * upstream).sum().backward();
+                    double seconds = watch.Elapsed.TotalSeconds;
+                    if (r >= 2 || smoke)
+                    {
+                        times[name].Add(seconds);
+                    }
+
+                    if (r == 0)
+                    {
+                        outputs[name] = (o.detach().MoveToOuterDisposeScope(), q.grad!.clone().MoveToOuterDisposeScope());
+                    }
+                }
+            }
+
+            var real = keep.unsqueeze(1).unsqueeze(-1);
+            double outDiff = (outputs["math"].Out - outputs["sdpa"].Out).abs().masked_select(real.expand_as(outputs["math"].Out)).max().item<float>();
+            double gradDiff = (outputs["math"].Grad - outputs["sdpa"].Grad).abs().max().item<float>();
+            double math = Bench.Median(times["math"]), fused = Bench.Median(times["sdpa"]);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"sdpa [{batch}, {heads}/{kvHeads}, {tokens}, {headDim}] forward + backward: math {math * 1e3:F2} ms, sdpa {fused * 1e3:F2} ms, sdpa/math {fused / math:F2} (medians of {times["math"].Count}, interleaved); max |diff| on real positions: output {outDiff:G3}, dq {gradDiff:G3}; NaN in sdpa: {outputs["sdpa"].Out.isnan().any().item<bool>()}"));
         }
     }
 

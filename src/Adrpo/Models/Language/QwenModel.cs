@@ -73,7 +73,10 @@ internal sealed class QwenModel : nn.Module
 
         var queryAt = arange(past, total, dtype: ScalarType.Int64, device: device).unsqueeze(1);  // [T, 1]
         var keyAt = arange(0, total, dtype: ScalarType.Int64, device: device).unsqueeze(0);       // [1, S]
-        var allowed = keyAt.le(queryAt).unsqueeze(0).unsqueeze(0).logical_and(keep.unsqueeze(1).unsqueeze(1)); // [B, 1, T, S]
+        // Causal and not padding; a padded query also sees itself, so that no row of the attention is a softmax over
+        // nothing (NaN in the fused kernel). Only padded rows change: no real query attends to a padded key.
+        var allowed = keyAt.le(queryAt).unsqueeze(0).unsqueeze(0).logical_and(keep.unsqueeze(1).unsqueeze(1))
+            .logical_or(keyAt.eq(queryAt).unsqueeze(0).unsqueeze(0));                                 // [B, 1, T, S]
         var hidden = embed_tokens.forward(inputIds);                                               // [B, T, hidden]
         var (cos, sin) = _rotary.Tables(positionIds, hidden.dtype);                                // [B, 1, T, hd]
         foreach (var layer in layers)
