@@ -183,40 +183,50 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         var entropy = zeros(1, device: _device.Device);
         int skipped = 0;
         var updating = Stopwatch.StartNew();
-        for (int update = 0; update < _options.UpdatesPerIteration; update++)
+        _model.Model.GradientCheckpointing = _options.GradientCheckpointing;   // only the updates: the other passes keep no graph
+        _model.Model.CheckpointDropoutRandom = _model.LoraDropoutRandom;
+        try
         {
-            cancellation.ThrowIfCancellationRequested();
-            using var step = NewDisposeScope();
-            bool lastUpdate = update == _options.UpdatesPerIteration - 1;
-            foreach (var metric in new[] { loss, kl, clipRatio, entropy })
+            for (int update = 0; update < _options.UpdatesPerIteration; update++)
             {
-                metric.zero_();
-            }
-
-            Tensor MicroBatchLoss(int part)
-            {
-                var (start, rows) = micro[part];
-                var (logp, h) = CompletionLogProbs(_model, ids.narrow(0, start, rows), attention.narrow(0, start, rows), promptLength, completionLength, entropy: lastUpdate);
-                var mask = lossMask.narrow(0, start, rows);
-                var output = GrpoLoss.Compute(logp, _options.UpdatesPerIteration > 1 ? oldLogProbs.narrow(0, start, rows) : null, referenceLogProbs?.narrow(0, start, rows), advantages.narrow(0, start, rows), beta.narrow(0, start, rows), mask, settings);
-                using (no_grad())
+                cancellation.ThrowIfCancellationRequested();
+                using var step = NewDisposeScope();
+                bool lastUpdate = update == _options.UpdatesPerIteration - 1;
+                foreach (var metric in new[] { loss, kl, clipRatio, entropy })
                 {
-                    loss.add_(output.Loss.detach());
-                    kl.add_(output.MeanKl * tokenShares[part]);
-                    clipRatio.add_(output.ClipRatio * tokenShares[part]);
-                    if (h is not null)
-                    {
-                        entropy.add_(MaskedAggregation.Mean(h, mask) * tokenShares[part]);
-                    }
+                    metric.zero_();
                 }
 
-                return output.Loss;
-            }
+                Tensor MicroBatchLoss(int part)
+                {
+                    var (start, rows) = micro[part];
+                    var (logp, h) = CompletionLogProbs(_model, ids.narrow(0, start, rows), attention.narrow(0, start, rows), promptLength, completionLength, entropy: lastUpdate);
+                    var mask = lossMask.narrow(0, start, rows);
+                    var output = GrpoLoss.Compute(logp, _options.UpdatesPerIteration > 1 ? oldLogProbs.narrow(0, start, rows) : null, referenceLogProbs?.narrow(0, start, rows), advantages.narrow(0, start, rows), beta.narrow(0, start, rows), mask, settings);
+                    using (no_grad())
+                    {
+                        loss.add_(output.Loss.detach());
+                        kl.add_(output.MeanKl * tokenShares[part]);
+                        clipRatio.add_(output.ClipRatio * tokenShares[part]);
+                        if (h is not null)
+                        {
+                            entropy.add_(MaskedAggregation.Mean(h, mask) * tokenShares[part]);
+                        }
+                    }
 
-            if (!_guard.Step(micro.Count, MicroBatchLoss, State.Iteration + 1))
-            {
-                skipped++;
+                    return output.Loss;
+                }
+
+                if (!_guard.Step(micro.Count, MicroBatchLoss, State.Iteration + 1))
+                {
+                    skipped++;
+                }
             }
+        }
+        finally
+        {
+            _model.Model.GradientCheckpointing = false;
+            _model.Model.CheckpointDropoutRandom = null;
         }
 
         double updateSeconds = updating.Elapsed.TotalSeconds;
