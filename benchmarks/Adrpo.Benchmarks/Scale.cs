@@ -1,7 +1,7 @@
 // Issue 15 item 8: AdrpoGrpoTrainer at the Qwen3-0.6B shape, full fine-tuning and LoRA, time and peak memory.
 //   dotnet run --project benchmarks/Adrpo.Benchmarks -c Release -- scale VARIANT CONFIG [layers=28] [threads=2]
 // VARIANT: full (every weight trains; a frozen reference copy), lora (rank 16, alpha 32, all seven linear projections;
-// the reference is the model with its adapters off), pytorch (the same update in PyTorch eager, see below), bf16 (a
+// the reference is the model with its adapters off), full+ckpt and lora+ckpt (the same with GradientCheckpointing), pytorch (the same update in PyTorch eager, see below), bf16 (a
 // float32 vs bfloat16 linear at decoding and training shapes; CONFIG is ignored), smoke (the tiny configuration of
 // the smoke mode: one narrow layer, both variants and PyTorch).
 // CONFIG: time (2 prompts x 4 completions x 64 new tokens, 2 iterations) or memory (one iteration of 4 x 8 x 128,
@@ -63,7 +63,7 @@ internal static class Scale
             }
 
             // Tiny: one narrow layer (vocab 151,936 for the real tokenizer), both variants, and the PyTorch update.
-            foreach (var variant in new[] { "full", "lora" })
+            foreach (var variant in new[] { "full", "lora+ckpt" })
             {
                 Train(variant, "tiny", layers: 1, threads: 1, tiny: true);
             }
@@ -71,6 +71,7 @@ internal static class Scale
             PyTorch("tiny", layers: 1, threads: 1, tiny: true);
             Bf16(smoke: true);
             Sdpa(smoke: true);
+            SdpaDecoding(smoke: true);
             return;
         }
 
@@ -81,6 +82,8 @@ internal static class Scale
         {
             case "full":
             case "lora":
+            case "full+ckpt":
+            case "lora+ckpt":
                 Train(variantArg, configArg, layerCount, threadCount, tiny: false);
                 break;
             case "pytorch":
@@ -89,6 +92,7 @@ internal static class Scale
             case "sdpa":
                 torch.set_num_threads(threadCount);
                 Sdpa(smoke: false);
+                SdpaDecoding(smoke: false);
                 break;
             case "smoke":
                 Run(args, smoke: true);   // the tiny configuration the smoke mode runs
@@ -98,7 +102,7 @@ internal static class Scale
                 Bf16(smoke: false);
                 break;
             default:
-                throw new ArgumentException($"scale: VARIANT is '{variantArg}'; expected full, lora, pytorch or bf16.");
+                throw new ArgumentException($"scale: VARIANT is '{variantArg}'; expected full, lora, full+ckpt, lora+ckpt, pytorch, bf16, sdpa or smoke.");
         }
     }
 
@@ -131,6 +135,7 @@ internal static class Scale
     private static void Train(string variant, string config, int layers, int threads, bool tiny)
     {
         var shape = ShapeOf(config);
+        bool lora = variant.StartsWith("lora", StringComparison.Ordinal);
         var tokenizer = RequireTokenizer();
         var model = BuildModel(layers, tiny);
         long parameters = model.parameters().Sum(p => p.numel());
@@ -149,8 +154,9 @@ internal static class Scale
             SamplesPerPrompt = shape.Completions,
             MaxNewTokens = shape.NewTokens,
             MicroBatchSize = shape.MicroBatch,
-            LearningRate = variant == "lora" ? 1e-4 : 1e-5,
-            LoraRank = variant == "lora" ? 16 : 0,
+            LearningRate = lora ? 1e-4 : 1e-5,
+            LoraRank = lora ? 16 : 0,
+            GradientCheckpointing = variant.EndsWith("+ckpt", StringComparison.Ordinal),
             LoraAlpha = 32,
             ComputeThreads = threads,
             Seed = 7,
@@ -359,6 +365,42 @@ internal static class Scale
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"sdpa [{batch}, {heads}/{kvHeads}, {tokens}, {headDim}] forward + backward: math {math * 1e3:F2} ms, sdpa {fused * 1e3:F2} ms, sdpa/math {fused / math:F2} (medians of {times["math"].Count}, interleaved); max |diff| on real positions: output {outDiff:G3}, dq {gradDiff:G3}; NaN in sdpa: {outputs["sdpa"].Out.isnan().any().item<bool>()}"));
         }
+    }
+
+    /// <summary>The decoding step's attention (one query per row against 40 cached keys, no autograd): SDPA against the math form.</summary>
+    private static void SdpaDecoding(bool smoke)
+    {
+        int reps = smoke ? 1 : 200;
+        long batch = 8, heads = 16, kvHeads = 8, headDim = 128, cached = 40;
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var gen = new Generator(4);
+        var q = randn(new[] { batch, heads, 1, headDim }, generator: gen);
+        var k = randn(new[] { batch, kvHeads, cached, headDim }, generator: gen);
+        var v = randn(new[] { batch, kvHeads, cached, headDim }, generator: gen);
+        var allowed = ones(batch, 1, 1, cached, dtype: ScalarType.Bool);
+        allowed[0, .., .., ..5] = zeros(1, 1, 5, dtype: ScalarType.Bool);
+        Tensor Repeat(Tensor x) => x.unsqueeze(2).expand(batch, kvHeads, heads / kvHeads, cached, headDim).reshape(batch, heads, cached, headDim);
+        var math = new List<double>();
+        var fused = new List<double>();
+        Tensor mathOut = null!, fusedOut = null!;
+        for (int r = 0; r < reps; r++)
+        {
+            using var step = NewDisposeScope();
+            var w = Stopwatch.StartNew();
+            var o1 = (q.matmul(Repeat(k).transpose(2, 3)) * (1.0 / System.Math.Sqrt(headDim))).masked_fill(allowed.logical_not(), float.MinValue).softmax(-1).matmul(Repeat(v));
+            math.Add(w.Elapsed.TotalSeconds);
+            w.Restart();
+            var o2 = nn.functional.scaled_dot_product_attention(q, Repeat(k), Repeat(v), allowed);
+            fused.Add(w.Elapsed.TotalSeconds);
+            if (r == reps - 1)
+            {
+                (mathOut, fusedOut) = (o1.MoveToOuterDisposeScope(), o2.MoveToOuterDisposeScope());
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"sdpa decoding [{batch}, {heads}/{kvHeads}, 1 x {cached}, {headDim}] per layer: math {Bench.Median(math) * 1e3:F3} ms, sdpa {Bench.Median(fused) * 1e3:F3} ms (medians of {reps}); max |diff| {(mathOut - fusedOut).abs().max().item<float>():G3}"));
     }
 
     private static double Kib(string key)
