@@ -28,4 +28,5 @@ if [[ " $configs " == *" time "* && " $variants " == *" full "* ]]; then
     awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "scale ratio: full fine-tuning reference+update, Adrpo %.2f s / PyTorch eager %.2f s = %.2fx\n", a, b, a / b }'
   fi
 fi
-run scale bf16 - 0 "$threads" | grep -E '^(==|bf16)'
+run scale bf16 - "$layers" "$threads" | grep -E '^(==|bf16)'
+run scale sdpa - 0 "$threads" | grep -E '^sdpa'

@@ -70,6 +70,7 @@ internal static class Scale
 
             PyTorch("tiny", layers: 1, threads: 1, tiny: true);
             Bf16(smoke: true);
+            Bf16Generation(1, smoke: true);
             Sdpa(smoke: true);
             SdpaDecoding(smoke: true);
             return;
@@ -100,6 +101,7 @@ internal static class Scale
             case "bf16":
                 torch.set_num_threads(threadCount);
                 Bf16(smoke: false);
+                Bf16Generation(Math.Max(1, layerCount), smoke: false);
                 break;
             default:
                 throw new ArgumentException($"scale: VARIANT is '{variantArg}'; expected full, lora, full+ckpt, lora+ckpt, pytorch, bf16, sdpa or smoke.");
@@ -301,6 +303,41 @@ internal static class Scale
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bf16 {name}: float32 {f32 * 1e3:F2} ms, bfloat16 {bf16 * 1e3:F2} ms, bf16/f32 {bf16 / f32:F2} (medians of {reps}, interleaved; best {f32Min * 1e3:F2} vs {bf16Min * 1e3:F2} ms = {bf16Min / f32Min:F2}); max |bf16 - f32| {error:G3}"));
             }
         }
+    }
+
+    /// <summary>The generator end to end (batch 8, 32-token prompts, EOS ignored) with float32 weights and with the same
+    /// weights in bfloat16 (QwenForCausalLM's dtype; FromPretrained can load a checkpoint so), interleaved.</summary>
+    private static void Bf16Generation(int layers, bool smoke)
+    {
+        int newTokens = smoke ? 2 : 16, reps = smoke ? 1 : 3;
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        using var f32 = BuildModel(layers, tiny: smoke);
+        using var bf16 = new QwenForCausalLM(f32.Config, new Generator(0), ScalarType.BFloat16);
+        var source = f32.state_dict();
+        foreach (var (name, tensor) in bf16.state_dict())
+        {
+            tensor.copy_(source[name]);
+        }
+
+        var prompt = randint(0, 151_643, new long[] { 8, 32 }, generator: new Generator(3));
+        var mask = ones(8, 32, dtype: ScalarType.Int64);
+        var options = new QwenGenerationOptions { MaxNewTokens = newTokens, Temperature = 1.0, EosTokenIds = Array.Empty<long>() };
+        var seconds = new Dictionary<string, List<double>> { ["float32"] = new(), ["bfloat16"] = new() };
+        for (int r = 0; r < reps; r++)
+        {
+            foreach (var (name, model) in r % 2 == 0 ? new[] { ("float32", f32), ("bfloat16", bf16) } : new[] { ("bfloat16", bf16), ("float32", f32) })
+            {
+                using var step = NewDisposeScope();
+                var watch = Stopwatch.StartNew();
+                using var result = new QwenGenerator(model, 1).Generate(prompt, mask, options, checkValues: false);
+                seconds[name].Add(watch.Elapsed.TotalSeconds);
+            }
+        }
+
+        double a = Bench.Median(seconds["float32"]), b = Bench.Median(seconds["bfloat16"]);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"bf16 generation, {layers} layer(s), batch 8, prefill 32 + {newTokens} tokens: float32 {a:F2} s ({8 * newTokens / a:F1} tokens/s), bfloat16 {b:F2} s ({8 * newTokens / b:F1} tokens/s), bf16/f32 {b / a:F2} (medians of {reps}, interleaved)"));
     }
 
     /// <summary>Issue 15 item 5: nn.functional.scaled_dot_product_attention against QwenAttention's math form
