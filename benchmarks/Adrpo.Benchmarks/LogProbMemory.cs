@@ -2,8 +2,10 @@
 //   dotnet run --project benchmarks/Adrpo.Benchmarks -c Release -- logprob-memory VARIANT CONFIG
 // VARIANT: full (the head on every position, TokenLogProbs + TokenEntropy on [B, S + L, V]: the path before the lean
 // log-probs), lean (the head on completion positions only, chunked, plain autograd), recompute (lean, each chunk's
-// logits recomputed in backward). CONFIG: tiny (vocab 1280, hidden 32, 8 x (32 + 6) tokens) or mid (vocab 151,936,
-// hidden 1024, one Qwen3-0.6B-shaped layer, 8 x (32 + 128) tokens). Run each variant in its own process
+// logits recomputed in backward), ckpt (recompute plus GradientCheckpointing: each decoder layer keeps only its input
+// and runs again in backward). CONFIG: tiny (vocab 1280, hidden 32, 8 x (32 + 6) tokens), mid (vocab 151,936, hidden
+// 1024, one Qwen3-0.6B-shaped layer, 8 x (32 + 128) tokens) or mid4 (the same with four layers); a suffix -frozen
+// freezes the tied embedding / head (as LoRA does), so no [vocab, hidden] gradient hides the layers' activations. Run each variant in its own process
 // (benchmarks/logprob-memory.sh): the figure is the rise of the peak RSS (VmHWM, reset through /proc/self/clear_refs)
 // over the RSS before the pass, so it includes the decoder's activations and the parameters' gradients, the same in
 // every variant.
@@ -22,15 +24,18 @@ internal static class LogProbMemory
         string variant = args.Length > 1 ? args[1] : "lean";
         string size = args.Length > 2 ? args[2] : "tiny";
         torch.set_num_threads(2);
-        bool mid = size == "mid";
+        bool mid = size.StartsWith("mid", StringComparison.Ordinal);
         var config = new QwenConfig
         {
             ModelType = "qwen3", VocabSize = mid ? 151_936 : 1280, HiddenSize = mid ? 1024 : 32, IntermediateSize = mid ? 3072 : 64,
-            NumHiddenLayers = 1, NumAttentionHeads = mid ? 16 : 2, NumKeyValueHeads = mid ? 8 : 1, HeadDim = mid ? 128 : 16,
+            NumHiddenLayers = size.StartsWith("mid4", StringComparison.Ordinal) ? 4 : 1, NumAttentionHeads = mid ? 16 : 2, NumKeyValueHeads = mid ? 8 : 1, HeadDim = mid ? 128 : 16,
             MaxPositionEmbeddings = 512, RopeTheta = 1_000_000, TieWordEmbeddings = true,
         };
         long batch = 8, prompt = 32, completion = mid ? 128 : 6;
         using var model = new QwenForCausalLM(config, new Generator(1));
+        model.Model.GradientCheckpointing = variant == "ckpt";
+        bool frozenHead = size.EndsWith("-frozen", StringComparison.Ordinal);
+        model.OutputWeight.requires_grad = !frozenHead;   // as with LoRA: no embedding / head gradient, the layers' activations dominate
         var ids = randint(0, config.VocabSize, new[] { batch, prompt + completion }, generator: new Generator(2));
         var attention = ones(batch, prompt + completion, dtype: ScalarType.Int64);
         var upstream = randn(new[] { batch, completion }, generator: new Generator(3));
@@ -54,13 +59,14 @@ internal static class LogProbMemory
             else
             {
                 var hidden = model.Model.Forward(ids, attention, null, null, checkValues: false).narrow(1, prompt - 1, completion);
-                var result = SelectiveLogProbs.Compute(hidden, model.ComputeLogits, ids.narrow(1, prompt, completion), 1.0, entropy: true, SelectiveLogProbs.DefaultChunkRows, variant == "recompute" ? model.OutputWeight : null);
+                var result = SelectiveLogProbs.Compute(hidden, model.ComputeLogits, ids.narrow(1, prompt, completion), 1.0, entropy: true, SelectiveLogProbs.DefaultChunkRows, variant is "recompute" or "ckpt" ? model.OutputWeight : null);
                 (logp, entropy) = (result.LogProbs, result.Entropy!);
             }
 
             (logp * upstream).sum().backward();
             RecomputedChunkLogProbs.ReleaseHandedBack();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"check: sum logp {logp.sum().item<float>():F3}, mean entropy {entropy.mean().item<float>():F4}, grad norm {model.OutputWeight.grad!.norm().item<float>():G6}"));
+            CheckpointedDecoderLayer.ReleaseHandedBack();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"check: sum logp {logp.sum().item<float>():F3}, mean entropy {entropy.mean().item<float>():F4}, grad norm {(frozenHead ? model.parameters().Where(p => p.requires_grad).Select(p => p.grad!.norm().item<float>()).Sum() : model.OutputWeight.grad!.norm().item<float>()):G6}"));
         }
 
         double peak = Kib("VmHWM:");

@@ -14,6 +14,7 @@
 //   threads MODEL=lm|t2i THREADS [iterations=5]      one whole short training run (see benchmarks/threads.sh)
 //   geneval [samplesPerPrompt=8] [odeSteps=20] [guidance=1] [seed=2026]  MiniGenEval of the embedded base generator, held-out prompts
 //   logprob-memory VARIANT CONFIG                      peak memory of the GRPO log-prob pass (see benchmarks/logprob-memory.sh)
+//   scale VARIANT CONFIG [layers=28] [threads=2]      AdrpoGrpoTrainer at the Qwen3-0.6B shape: full|lora|pytorch|bf16, time|memory (see benchmarks/scale.sh)
 //   smoke                                               every mode at tiny sizes, one repetition (CI)
 using System.Globalization;
 using Adrpo.Benchmarks;
@@ -55,6 +56,9 @@ switch (mode)
     case "logprob-memory":
         LogProbMemory.Run(args);
         break;
+    case "scale":
+        Scale.Run(args, smoke: false);
+        break;
     case "soak":
         MemorySoak.Run(Bench.IntArg(args, 1, 1000));
         break;
@@ -66,10 +70,11 @@ switch (mode)
         Generation.Run(args, smoke: true);
         ValueChecks.Run(args, smoke: true);
         MemorySoak.Run(2, warmUp: 1, every: 1);
+        Scale.Run(args, smoke: true);
         Console.WriteLine($"smoke: every mode ran in {watch.Elapsed.TotalSeconds:F1} s");
         break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'; expected overhead, steps, torch-vs-pytorch, kernels, kv, decode, kernel-paths, threads, soak, checks, geneval or smoke.");
+        Console.Error.WriteLine($"Unknown mode '{mode}'; expected overhead, steps, torch-vs-pytorch, kernels, kv, decode, kernel-paths, threads, logprob-memory, scale, soak, checks, geneval or smoke.");
         Environment.Exit(2);
         break;
 }

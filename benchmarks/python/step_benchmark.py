@@ -9,6 +9,7 @@ imports stay out of every timing:
   check NAME FILE        one forward/backward without an update; write output, loss and gradients to FILE
   threads N              torch.set_num_threads(N) and the same for OpenBLAS; replies the counts in effect
   run NAME STEPS         STEPS training steps; replies per-step milliseconds and the phase split
+  reference NAME         (lm) a no-grad forward and its token log-probs, kept as the case's ref_logp; replies milliseconds
   ops COUNT              per-op overhead: COUNT small adds (plain, then autograd-tracked); replies microseconds per op
   kernels REPS           REPS forward+backward runs of each kernel in kernels.py; replies milliseconds per run
   quit
@@ -162,6 +163,17 @@ class Case:
             phases[k].append((b - a) * 1e3)
         return (t4 - start) * 1e3 if value == value else float("nan")
 
+    def reference(self):  # the trainer's reference pass: no autograd, log-probs of the batch's own tokens
+        start = time.perf_counter()
+        with torch.no_grad():
+            logits = self.forward()
+            positions = logits.shape[1] - 1
+            predicting = logits.narrow(1, 0, positions)
+            targets = self.inputs["input_ids"].narrow(1, 1, positions).unsqueeze(-1)
+            self.inputs["ref_logp"] = predicting.gather(-1, targets).squeeze(-1) - predicting.logsumexp(-1)
+            del logits, predicting
+        return (time.perf_counter() - start) * 1e3
+
     def check(self, path):
         for p in self.trainable:
             if p.grad is not None:
@@ -204,6 +216,8 @@ def main():
                 if blas is not None:
                     blas.openblas_set_num_threads(n)
                 reply = f"ok {torch.get_num_threads()} {blas.openblas_get_num_threads() if blas is not None else -1}"
+            elif words[0] == "reference":
+                reply = f"ok {cases[words[1]].reference():.3f}"
             elif words[0] == "run":
                 phases = [[], [], [], []]
                 times = [cases[words[1]].step(phases) for _ in range(int(words[2]))]

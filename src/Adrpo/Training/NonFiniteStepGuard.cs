@@ -57,6 +57,7 @@ internal sealed class NonFiniteStepGuard
             {
                 loss.backward();
                 Losses.Language.RecomputedChunkLogProbs.ReleaseHandedBack();   // the recomputed head's gradients, handed back to libtorch
+                Models.Language.CheckpointedDecoderLayer.ReleaseHandedBack();  // the checkpointed layers' gradients, likewise
             }
         }
 

@@ -33,6 +33,7 @@ internal sealed class RecomputedChunkLogProbs : SingleTensorFunction<RecomputedC
         var (h, w, y, temperature) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (double)vars[3]);
         ctx.save_for_backward(new List<Tensor> { h, w, y });
         ctx.save_data("temperature", temperature);
+        ctx.save_data("weightNeedsGrad", w.requires_grad);   // false with LoRA (a frozen tied head): no [vocab, hidden] gradient
         using var scope = NewDisposeScope();
         var z = Logits(h, w, temperature);
         return (z.gather(-1, y.unsqueeze(-1)).squeeze(-1) - z.logsumexp(-1)).MoveToOuterDisposeScope();
@@ -45,7 +46,9 @@ internal sealed class RecomputedChunkLogProbs : SingleTensorFunction<RecomputedC
         var saved = ctx.get_saved_variables();
         var (h, w, y) = (saved[0], saved[1], saved[2]);
         double temperature = (double)ctx.get_data("temperature");
-        Tensor gradHidden, gradWeight;
+        bool weightNeedsGrad = (bool)ctx.get_data("weightNeedsGrad");
+        Tensor gradHidden;
+        Tensor? gradWeight = null;
         using (var scope = NewDisposeScope())
         {
             var g = grad_output.unsqueeze(-1);                                 // [rows, 1]
@@ -57,7 +60,10 @@ internal sealed class RecomputedChunkLogProbs : SingleTensorFunction<RecomputedC
             }
 
             gradHidden = dz.matmul(w).DetachFromDisposeScope();                // [rows, hidden]
-            gradWeight = dz.t().matmul(h).DetachFromDisposeScope();            // [vocab, hidden]
+            if (weightNeedsGrad)
+            {
+                gradWeight = dz.t().matmul(h).DetachFromDisposeScope();        // [vocab, hidden]
+            }
         }
 
         foreach (var t in saved)
@@ -65,8 +71,13 @@ internal sealed class RecomputedChunkLogProbs : SingleTensorFunction<RecomputedC
             t.Dispose();
         }
 
-        (handedBack ??= new List<Tensor>()).AddRange(new[] { gradHidden, gradWeight });
-        return new List<Tensor> { gradHidden, gradWeight, null!, null! };
+        (handedBack ??= new List<Tensor>()).Add(gradHidden);
+        if (gradWeight is not null)
+        {
+            handedBack.Add(gradWeight);
+        }
+
+        return new List<Tensor> { gradHidden, gradWeight!, null!, null! };
     }
 
     /// <summary>Releases the gradients the last backward call on this thread handed back (already copied by autograd);

@@ -9,7 +9,7 @@ namespace Adrpo.Models.Language;
 /// Grouped-query self-attention of Qwen2/Qwen3 and the Llama family: q/k/v projections (biases for Qwen2, or with
 /// <c>attention_bias</c>), per-head RMSNorm of queries
 /// and keys before RoPE (Qwen3 <c>q_norm</c>/<c>k_norm</c>), rotary positions, the key/value heads repeated to the
-/// query heads, softmax in float32 and the output projection. Fields carry the Hugging Face key names; the four
+/// query heads, scaled dot-product attention (LibTorch's fused kernel) and the output projection. Fields carry the Hugging Face key names; the four
 /// projections are LoRA targets, so their fields are swappable.
 /// </summary>
 internal sealed class QwenAttention : nn.Module, ILinearHost
@@ -58,7 +58,8 @@ internal sealed class QwenAttention : nn.Module, ILinearHost
     /// <param name="hidden">[batch, tokens, hidden] normalised activations.</param>
     /// <param name="cos">[batch, 1, tokens, headDim] rotary table.</param>
     /// <param name="sin">[batch, 1, tokens, headDim] rotary table.</param>
-    /// <param name="allowed">[batch, 1, tokens, cached + tokens] bool, true where a query may attend to a key.</param>
+    /// <param name="allowed">[batch, 1, tokens, cached + tokens] bool, true where a query may attend to a key; every
+    /// query must be allowed at least one key.</param>
     /// <param name="cache">Optional cache; the new keys and values are appended to it.</param>
     /// <returns>[batch, tokens, hidden].</returns>
     public Tensor forward(Tensor hidden, Tensor cos, Tensor sin, Tensor allowed, KeyValueCache? cache)
@@ -82,12 +83,16 @@ internal sealed class QwenAttention : nn.Module, ILinearHost
             (k, v) = cache.Append(_layer, k, v);                                 // [B, KV, S, hd]
         }
 
+        // TorchSharp 0.107's scaled_dot_product_attention has no enable_gqa: the key/value heads are repeated first.
         k = RepeatKeyValue(k);                                                   // [B, H, S, hd]
         v = RepeatKeyValue(v);
-        var scores = q.matmul(k.transpose(2, 3)).to_type(ScalarType.Float32) * (1.0 / Math.Sqrt(_headDim)); // [B, H, T, S]
-        scores = scores.masked_fill(allowed.logical_not(), float.MinValue);
-        var weights = scores.softmax(-1).to_type(q.dtype);
-        var output = weights.matmul(v).transpose(1, 2).reshape(batch, tokens, (long)_heads * _headDim); // [B, T, H*hd]
+        // softmax(q k^T / sqrt(hd) masked to `allowed`) v in LibTorch's fused kernel (its default scale is Qwen's
+        // head_dim^-0.5): at the training shape forward + backward take 0.77-0.93x the time of the math form
+        // (q.matmul, masked_fill, float32 softmax, matmul) on this CPU, and it keeps no [B, H, T, S] float32 scores
+        // for the backward pass (benchmarks/README.md, "scale sdpa"). Every query must see at least one key (the
+        // model lets padded queries see themselves), else its row is a softmax over nothing.
+        var output = nn.functional.scaled_dot_product_attention(q, k, v, allowed)
+            .transpose(1, 2).reshape(batch, tokens, (long)_heads * _headDim);   // [B, T, H*hd]
         return o_proj.forward(output).MoveToOuterDisposeScope();
     }
 

@@ -44,6 +44,13 @@ internal sealed class QwenModel : nn.Module
     /// <summary>The token embedding matrix [vocab, hidden] (also the output head when embeddings are tied).</summary>
     public Parameter EmbeddingWeight => embed_tokens.weight!;
 
+    /// <summary>Activation checkpointing per decoder layer (<see cref="CheckpointedDecoderLayer"/>) for forward passes
+    /// with autograd on and no cache: each layer keeps only its input for the backward pass and runs again there.</summary>
+    internal bool GradientCheckpointing { get; set; }
+
+    /// <summary>The LoRA dropout generator, whose state the checkpointed layers save and restore; null without dropout.</summary>
+    internal Generator? CheckpointDropoutRandom { get; set; }
+
     /// <summary>Runs the stack.</summary>
     /// <param name="inputIds">[batch, tokens] int64 token ids.</param>
     /// <param name="attentionMask">[batch, cached + tokens], nonzero for real tokens and 0 for padding; null means no padding.</param>
@@ -73,12 +80,18 @@ internal sealed class QwenModel : nn.Module
 
         var queryAt = arange(past, total, dtype: ScalarType.Int64, device: device).unsqueeze(1);  // [T, 1]
         var keyAt = arange(0, total, dtype: ScalarType.Int64, device: device).unsqueeze(0);       // [1, S]
-        var allowed = keyAt.le(queryAt).unsqueeze(0).unsqueeze(0).logical_and(keep.unsqueeze(1).unsqueeze(1)); // [B, 1, T, S]
+        // Causal and not padding; a padded query also sees itself, so that no row of the attention is a softmax over
+        // nothing (NaN in the fused kernel). Only padded rows change: no real query attends to a padded key.
+        var allowed = keyAt.le(queryAt).unsqueeze(0).unsqueeze(0).logical_and(keep.unsqueeze(1).unsqueeze(1))
+            .logical_or(keyAt.eq(queryAt).unsqueeze(0).unsqueeze(0));                                 // [B, 1, T, S]
         var hidden = embed_tokens.forward(inputIds);                                               // [B, T, hidden]
         var (cos, sin) = _rotary.Tables(positionIds, hidden.dtype);                                // [B, 1, T, hd]
+        bool checkpoint = GradientCheckpointing && cache is null && is_grad_enabled();
         foreach (var layer in layers)
         {
-            hidden = layer.forward(hidden, cos, sin, allowed, cache);
+            hidden = checkpoint
+                ? CheckpointedDecoderLayer.Apply(layer, hidden, cos, sin, allowed, CheckpointDropoutRandom)
+                : layer.forward(hidden, cos, sin, allowed, cache);
         }
 
         return norm.forward(hidden).MoveToOuterDisposeScope();

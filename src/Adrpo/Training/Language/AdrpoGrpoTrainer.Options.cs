@@ -75,6 +75,15 @@ public sealed partial class AdrpoGrpoTrainer
         /// </summary>
         public int MicroBatchSize { get; set; }
 
+        /// <summary>
+        /// Activation checkpointing per decoder layer in every update: each layer keeps only its input for the backward
+        /// pass and runs its forward pass again there, so the activations of one layer at a time are alive instead of
+        /// all of them. Gradients are unchanged (to float rounding; LoRA dropout masks are replayed); an update costs
+        /// about one more forward pass. A memory setting, like <see cref="MicroBatchSize"/> (the two combine).
+        /// Default false.
+        /// </summary>
+        public bool GradientCheckpointing { get; set; }
+
         internal override RewardSampleColumn SampleColumn => RewardSampleColumn.Text(OutputColumnName);
 
         internal override string DescribeRun(int prompts, int seed) =>

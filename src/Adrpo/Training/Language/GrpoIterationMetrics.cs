@@ -20,4 +20,17 @@ public sealed record GrpoIterationMetrics : IterationMetrics
 
     /// <summary>Generated tokens per second during sampling.</summary>
     public double TokensPerSecond { get; init; }
+
+    // The phase split of Seconds, for the scale benchmark (benchmarks/Adrpo.Benchmarks/Scale.cs). Internal: a
+    // diagnostic, kept out of the metrics table (MetricsTable lists public properties) and the public API.
+
+    /// <summary>Seconds spent generating the completions (no autograd, KV cache).</summary>
+    internal double SamplingSeconds { get; init; }
+
+    /// <summary>Seconds of the no-grad passes before the update: the reference log-probs and, with more than one
+    /// update per iteration, the old-policy log-probs.</summary>
+    internal double ReferenceSeconds { get; init; }
+
+    /// <summary>Seconds of every update (forward, loss, backward, clipping, AdamW) of the iteration.</summary>
+    internal double UpdateSeconds { get; init; }
 }

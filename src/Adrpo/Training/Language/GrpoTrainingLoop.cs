@@ -150,6 +150,7 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         var micro = MicroBatches(ids.shape[0], _options.MicroBatchSize);
         Tensor? referenceLogProbs = null;
         Tensor oldLogProbs;
+        var passes = Stopwatch.StartNew();   // CPU ops are synchronous; on CUDA the phases' split is only indicative
         using (no_grad())
         {
             if (UsesReference)
@@ -161,6 +162,8 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
                 ? cat(micro.Select(m => CompletionLogProbs(_model, ids.narrow(0, m.Start, m.Rows), attention.narrow(0, m.Start, m.Rows), promptLength, completionLength, entropy: false).LogProbs).ToList(), 0)
                 : null!;
         }
+
+        double referenceSeconds = passes.Elapsed.TotalSeconds;
 
         // Each micro-batch's loss is scaled so that the micro-batches add up to the whole batch's loss (and so their
         // accumulated gradients to its gradient), for every aggregation: Grpo and DrGrpo divide by the rows of the
@@ -179,41 +182,54 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
         var clipRatio = zeros(1, device: _device.Device);
         var entropy = zeros(1, device: _device.Device);
         int skipped = 0;
-        for (int update = 0; update < _options.UpdatesPerIteration; update++)
+        var updating = Stopwatch.StartNew();
+        _model.Model.GradientCheckpointing = _options.GradientCheckpointing;   // only the updates: the other passes keep no graph
+        _model.Model.CheckpointDropoutRandom = _model.LoraDropoutRandom;
+        try
         {
-            cancellation.ThrowIfCancellationRequested();
-            using var step = NewDisposeScope();
-            bool lastUpdate = update == _options.UpdatesPerIteration - 1;
-            foreach (var metric in new[] { loss, kl, clipRatio, entropy })
+            for (int update = 0; update < _options.UpdatesPerIteration; update++)
             {
-                metric.zero_();
-            }
-
-            Tensor MicroBatchLoss(int part)
-            {
-                var (start, rows) = micro[part];
-                var (logp, h) = CompletionLogProbs(_model, ids.narrow(0, start, rows), attention.narrow(0, start, rows), promptLength, completionLength, entropy: lastUpdate);
-                var mask = lossMask.narrow(0, start, rows);
-                var output = GrpoLoss.Compute(logp, _options.UpdatesPerIteration > 1 ? oldLogProbs.narrow(0, start, rows) : null, referenceLogProbs?.narrow(0, start, rows), advantages.narrow(0, start, rows), beta.narrow(0, start, rows), mask, settings);
-                using (no_grad())
+                cancellation.ThrowIfCancellationRequested();
+                using var step = NewDisposeScope();
+                bool lastUpdate = update == _options.UpdatesPerIteration - 1;
+                foreach (var metric in new[] { loss, kl, clipRatio, entropy })
                 {
-                    loss.add_(output.Loss.detach());
-                    kl.add_(output.MeanKl * tokenShares[part]);
-                    clipRatio.add_(output.ClipRatio * tokenShares[part]);
-                    if (h is not null)
-                    {
-                        entropy.add_(MaskedAggregation.Mean(h, mask) * tokenShares[part]);
-                    }
+                    metric.zero_();
                 }
 
-                return output.Loss;
-            }
+                Tensor MicroBatchLoss(int part)
+                {
+                    var (start, rows) = micro[part];
+                    var (logp, h) = CompletionLogProbs(_model, ids.narrow(0, start, rows), attention.narrow(0, start, rows), promptLength, completionLength, entropy: lastUpdate);
+                    var mask = lossMask.narrow(0, start, rows);
+                    var output = GrpoLoss.Compute(logp, _options.UpdatesPerIteration > 1 ? oldLogProbs.narrow(0, start, rows) : null, referenceLogProbs?.narrow(0, start, rows), advantages.narrow(0, start, rows), beta.narrow(0, start, rows), mask, settings);
+                    using (no_grad())
+                    {
+                        loss.add_(output.Loss.detach());
+                        kl.add_(output.MeanKl * tokenShares[part]);
+                        clipRatio.add_(output.ClipRatio * tokenShares[part]);
+                        if (h is not null)
+                        {
+                            entropy.add_(MaskedAggregation.Mean(h, mask) * tokenShares[part]);
+                        }
+                    }
 
-            if (!_guard.Step(micro.Count, MicroBatchLoss, State.Iteration + 1))
-            {
-                skipped++;
+                    return output.Loss;
+                }
+
+                if (!_guard.Step(micro.Count, MicroBatchLoss, State.Iteration + 1))
+                {
+                    skipped++;
+                }
             }
         }
+        finally
+        {
+            _model.Model.GradientCheckpointing = false;
+            _model.Model.CheckpointDropoutRandom = null;
+        }
+
+        double updateSeconds = updating.Elapsed.TotalSeconds;
 
         // 8. Metrics of the iteration.
         State.Iteration++;
@@ -239,6 +255,9 @@ internal sealed class GrpoTrainingLoop : IResumableTrainingLoop<GrpoIterationMet
             LearningRate = _optimizer.ParamGroups.First().LearningRate,
             SkippedSteps = skipped,
             Seconds = watch.Elapsed.TotalSeconds,
+            SamplingSeconds = samplingSeconds,
+            ReferenceSeconds = referenceSeconds,
+            UpdateSeconds = updateSeconds,
         };
         State.Metrics.Add(metrics);
         return metrics;

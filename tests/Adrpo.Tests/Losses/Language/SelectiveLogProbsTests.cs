@@ -53,6 +53,32 @@ public sealed class SelectiveLogProbsTests
     }
 
     [TestMethod]
+    public void RecomputedWithAFrozenHeadGivesTheSameHiddenGradientAndNoHeadGradient()
+    {
+        using var scope = NewDisposeScope();
+        var gen = new Generator(21);
+        var weight = randn(new[] { Vocab, Hidden }, generator: gen);
+        var targets = randint(0, Vocab, new[] { Batch * Positions }, generator: gen);
+        var upstream = randn(new[] { Batch * Positions }, generator: gen);
+        var hiddenValues = randn(new[] { Batch * Positions, Hidden }, generator: gen);
+
+        Tensor HiddenGradient(bool headTrains)
+        {
+            var w = weight.clone().requires_grad_(headTrains);
+            var h = hiddenValues.clone().requires_grad_(true);
+            (RecomputedChunkLogProbs.Apply(h, w, targets, 0.7) * upstream).sum().backward();
+            RecomputedChunkLogProbs.ReleaseHandedBack();
+            Assert.AreEqual(headTrains, w.grad is not null && !w.grad.IsInvalid, "a head gradient exactly when the head trains");
+            return h.grad!.clone();
+        }
+
+        var trained = HiddenGradient(headTrains: true);
+        var frozen = HiddenGradient(headTrains: false);
+        Assert.IsTrue(trained.abs().sum().item<float>() > 0);
+        Assert.IsTrue(trained.eq(frozen).all().item<bool>(), "the hidden gradient does not depend on whether the head trains");
+    }
+
+    [TestMethod]
     public void WithoutEntropyReturnsNullAndFloat32StaysClose()
     {
         using var scope = NewDisposeScope();
