@@ -19,6 +19,7 @@ int scorerSteps = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCult
 int batchSize = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 64;
 bool continueGenerator = args.Length > 4 && args[4] == "continue";   // train the generator already in the output folder further
 double learningRate = args.Length > 5 ? double.Parse(args[5], CultureInfo.InvariantCulture) : 5e-4;
+double guidance = args.Length > 6 ? double.Parse(args[6], CultureInfo.InvariantCulture) : 1.0;   // for the evaluation only
 TorchSharp.torch.set_num_threads(Math.Min(Environment.ProcessorCount, 2));
 Directory.CreateDirectory(output);
 var clock = Stopwatch.StartNew();
@@ -61,15 +62,15 @@ foreach (var category in test.Select((p, i) => (p.Category, Score: scores[i])).G
 // MiniGenEval, the verifiable reward: held-out prompts x 4 seeds, and all 24 count-1 prompts x 4 (the held-out split
 // has one count-1 prompt, so "single object" is also measured where most prompts were seen in pre-training).
 var evalPrompts = test.SelectMany(p => Enumerable.Repeat(p.Text, 4)).ToList();
-var evalImages = new FlowMatchingGeneratorTransformer(generator, encoder, new GenerationSettings { Seed = 2026, OdeSteps = 20 }).Generate(evalPrompts);
-Console.WriteLine("MiniGenEval, held-out prompts x 4: " + MiniGenEval.Evaluate(evalPrompts, evalImages));
-var singles = Bench.AllPrompts().Where(p => p.Scene.Count == 1).SelectMany(p => Enumerable.Repeat(p.Text, 4)).ToList();
-var singleReport = MiniGenEval.Evaluate(singles, transformer.Generate(singles, firstRow: 1_000_000));
+var evalImages = new FlowMatchingGeneratorTransformer(generator, encoder, new GenerationSettings { Seed = 2026, OdeSteps = 20, GuidanceScale = guidance }).Generate(evalPrompts);
+Console.WriteLine($"MiniGenEval, held-out prompts x 4, guidance {guidance}: " + MiniGenEval.Evaluate(evalPrompts, evalImages));
+var singles = Bench.AllPrompts().Where(p => p.Scene.Count == 1 && p.Category == Adrpo.Data.MiniDrawBench.PromptCategory.Counting).SelectMany(p => Enumerable.Repeat(p.Text, 4)).ToList();
+var singleReport = MiniGenEval.Evaluate(singles, new FlowMatchingGeneratorTransformer(generator, encoder, new GenerationSettings { Seed = 2026, OdeSteps = 20, GuidanceScale = guidance }).Generate(singles, firstRow: 1_000_000));
 Console.WriteLine($"MiniGenEval, all {singles.Count / 4} count-1 prompts x 4: single_object {singleReport.SingleObject:F3}, colors {singleReport.Colors:F3}");
 
 // A grid people can read: 8 held-out prompts (one per row, prompt under it), 6 samples each, 96 px tiles.
 var gridPrompts = test.Where((_, i) => i % Math.Max(1, test.Count / 8) == 0).Take(8).Select(p => p.Text).ToList();
-var gridImages = new FlowMatchingGeneratorTransformer(generator, encoder, new GenerationSettings { Seed = 7, OdeSteps = 20 })
+var gridImages = new FlowMatchingGeneratorTransformer(generator, encoder, new GenerationSettings { Seed = 7, OdeSteps = 20, GuidanceScale = guidance })
     .Generate(gridPrompts.SelectMany(p => Enumerable.Repeat(p, 6)).ToList());
 PngWriter.WriteBytes(Path.Combine(output, "..", "reference-samples.png"), CaptionedGrid.Render(gridImages, 3, 32, 32, 6, gridPrompts));
 Console.WriteLine($"Weights: {output}");

@@ -43,10 +43,18 @@ public sealed class EmbeddedMiniDrawBenchTests
         var images = generator.Generate(prompts);
         var rewards = new RewardScorer(context, new[] { MatchRewardMapping.Create(context, scorer) }, RewardSampleColumn.Image(3, 32, 32));
         rewards.ValidateSchema();
+        var truthImages = test.Take(24).Select(p => Bench.Render(p.Scene, new Random(2))).ToList();
         double generated = rewards.Score(prompts, images).Total.Average();
-        double truth = rewards.Score(prompts, test.Take(24).Select(p => Bench.Render(p.Scene, new Random(2))).ToList()).Total.Average();
-        LearningTest.Record("embedded DiT reward headroom (truth - generated)", truth - generated, 0.05);
-        Assert.IsTrue(generated < truth - 0.05, $"reward of reference samples {generated:F3} vs rendered ground truth {truth:F3}: fine-tuning needs headroom");
+        double truth = rewards.Score(prompts, truthImages).Total.Average();
+        Assert.IsTrue(generated <= truth, $"match score of reference samples {generated:F3} vs rendered ground truth {truth:F3}");
+
+        // The headroom fine-tuning works in is MiniGenEval's: the committed generator meets about 0.44 of a held-out
+        // scene's requirements (partial credit, samples of 4 seeds), rendered ground truth all of them.
+        double credit = prompts.Select((p, i) => (double)MiniGenEval.Score(p, images[i])).Average();
+        double truthCredit = prompts.Select((p, i) => (double)MiniGenEval.Score(p, truthImages[i])).Average();
+        LearningTest.Record("embedded DiT MiniGenEval headroom (truth - generated partial credit)", truthCredit - credit, 0.2);
+        Assert.IsTrue(credit < truthCredit - 0.2, $"MiniGenEval partial credit of reference samples {credit:F3} vs rendered ground truth {truthCredit:F3}: fine-tuning needs headroom");
+        Assert.IsTrue(credit > 0.1, $"MiniGenEval partial credit of reference samples {credit:F3}: the base generator should draw some of each scene");
         Assert.IsTrue(images.All(i => i.Length == 3 * 32 * 32 && i.All(float.IsFinite)));
         return 0;
     });
