@@ -49,20 +49,13 @@ internal sealed class DitAttention : nn.Module<Tensor, Tensor>, ILinearHost
         switch (childName)
         {
             case nameof(qkv):
-                qkv = Swap(childName, replacement);
+                qkv = LinearHostRegistration.Swap(this, childName, replacement);
                 break;
             case nameof(proj):
-                proj = Swap(childName, replacement);
+                proj = LinearHostRegistration.Swap(this, childName, replacement);
                 break;
             default:
                 throw new ArgumentException($"DitAttention has no swappable child '{childName}' (expected qkv or proj).", nameof(childName));
         }
-    }
-
-    private nn.Module<Tensor, Tensor> Swap(string name, nn.Module<Tensor, Tensor> replacement)
-    {
-        register_module(name, null!); // TorchSharp: registering null removes the entry
-        register_module(name, replacement);
-        return replacement;
     }
 }

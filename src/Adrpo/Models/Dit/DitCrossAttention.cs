@@ -59,23 +59,16 @@ internal sealed class DitCrossAttention : nn.Module<Tensor, Tensor, Tensor, Tens
         switch (childName)
         {
             case nameof(q):
-                q = Swap(childName, replacement);
+                q = LinearHostRegistration.Swap(this, childName, replacement);
                 break;
             case nameof(kv):
-                kv = Swap(childName, replacement);
+                kv = LinearHostRegistration.Swap(this, childName, replacement);
                 break;
             case nameof(proj):
-                proj = Swap(childName, replacement);
+                proj = LinearHostRegistration.Swap(this, childName, replacement);
                 break;
             default:
                 throw new ArgumentException($"DitCrossAttention has no swappable child '{childName}' (expected q, kv or proj).", nameof(childName));
         }
-    }
-
-    private nn.Module<Tensor, Tensor> Swap(string name, nn.Module<Tensor, Tensor> replacement)
-    {
-        register_module(name, null!); // TorchSharp: registering null removes the entry
-        register_module(name, replacement);
-        return replacement;
     }
 }

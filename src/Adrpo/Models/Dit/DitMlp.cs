@@ -41,20 +41,13 @@ internal sealed class DitMlp : nn.Module<Tensor, Tensor>, ILinearHost
         switch (childName)
         {
             case nameof(fc1):
-                fc1 = Swap(childName, replacement);
+                fc1 = LinearHostRegistration.Swap(this, childName, replacement);
                 break;
             case nameof(fc2):
-                fc2 = Swap(childName, replacement);
+                fc2 = LinearHostRegistration.Swap(this, childName, replacement);
                 break;
             default:
                 throw new ArgumentException($"DitMlp has no swappable child '{childName}' (expected fc1 or fc2).", nameof(childName));
         }
-    }
-
-    private nn.Module<Tensor, Tensor> Swap(string name, nn.Module<Tensor, Tensor> replacement)
-    {
-        register_module(name, null!); // TorchSharp: registering null removes the entry
-        register_module(name, replacement);
-        return replacement;
     }
 }

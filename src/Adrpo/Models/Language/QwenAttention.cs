@@ -102,27 +102,20 @@ internal sealed class QwenAttention : nn.Module, ILinearHost
         switch (childName)
         {
             case nameof(q_proj):
-                q_proj = Swap(childName, replacement);
+                q_proj = LinearHostRegistration.Swap(this, childName, replacement);
                 break;
             case nameof(k_proj):
-                k_proj = Swap(childName, replacement);
+                k_proj = LinearHostRegistration.Swap(this, childName, replacement);
                 break;
             case nameof(v_proj):
-                v_proj = Swap(childName, replacement);
+                v_proj = LinearHostRegistration.Swap(this, childName, replacement);
                 break;
             case nameof(o_proj):
-                o_proj = Swap(childName, replacement);
+                o_proj = LinearHostRegistration.Swap(this, childName, replacement);
                 break;
             default:
                 throw new ArgumentException($"QwenAttention has no swappable child '{childName}' (expected q_proj, k_proj, v_proj or o_proj).", nameof(childName));
         }
-    }
-
-    private nn.Module<Tensor, Tensor> Swap(string name, nn.Module<Tensor, Tensor> replacement)
-    {
-        register_module(name, null!); // TorchSharp: registering null removes the entry
-        register_module(name, replacement);
-        return replacement;
     }
 
     /// <summary>[B, KV, S, hd] -> [B, H, S, hd]: each key/value head serves H / KV consecutive query heads.</summary>

@@ -43,23 +43,16 @@ internal sealed class QwenMlp : nn.Module<Tensor, Tensor>, ILinearHost
         switch (childName)
         {
             case nameof(gate_proj):
-                gate_proj = Swap(childName, replacement);
+                gate_proj = LinearHostRegistration.Swap(this, childName, replacement);
                 break;
             case nameof(up_proj):
-                up_proj = Swap(childName, replacement);
+                up_proj = LinearHostRegistration.Swap(this, childName, replacement);
                 break;
             case nameof(down_proj):
-                down_proj = Swap(childName, replacement);
+                down_proj = LinearHostRegistration.Swap(this, childName, replacement);
                 break;
             default:
                 throw new ArgumentException($"QwenMlp has no swappable child '{childName}' (expected gate_proj, up_proj or down_proj).", nameof(childName));
         }
-    }
-
-    private nn.Module<Tensor, Tensor> Swap(string name, nn.Module<Tensor, Tensor> replacement)
-    {
-        register_module(name, null!); // TorchSharp: registering null removes the entry
-        register_module(name, replacement);
-        return replacement;
     }
 }

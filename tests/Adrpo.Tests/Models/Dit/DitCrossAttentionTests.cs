@@ -15,18 +15,7 @@ public sealed class DitCrossAttentionTests
     private static readonly DitConfig Config = DitTestModels.Tiny with { CrossAttention = true, ConditionTokens = 4 };
 
     /// <summary>A cross-attention model with every weight perturbed (the zero-initialised layers would hide the tokens).</summary>
-    private static DitVelocityModel Pretrained(ulong seed = 1)
-    {
-        var model = new DitVelocityModel(Config, new Generator(seed));
-        var gen = new Generator(seed + 100);
-        using var _ = no_grad();
-        foreach (var p in model.parameters())
-        {
-            p.add_(randn(p.shape, generator: gen) * 0.05);
-        }
-
-        return model;
-    }
+    private static DitVelocityModel Pretrained(ulong seed = 1) => DitTestModels.CreatePretrained(seed, Config);
 
     /// <summary>Rows [pooled | tokens] with <paramref name="realTokens"/> non-zero token slots per row.</summary>
     private static Tensor Rows(int batch, int realTokens, ulong seed = 9)

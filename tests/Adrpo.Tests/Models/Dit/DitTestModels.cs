@@ -12,9 +12,9 @@ internal static class DitTestModels
     public static DitVelocityModel Create(ulong seed = 1) => new(Tiny, new Generator(seed));
 
     /// <summary>A model whose zero-initialised layers (adaLN, final layer) are perturbed, standing in for a pretrained one.</summary>
-    public static DitVelocityModel CreatePretrained(ulong seed = 1)
+    public static DitVelocityModel CreatePretrained(ulong seed = 1, DitConfig? config = null)
     {
-        var model = Create(seed);
+        var model = new DitVelocityModel(config ?? Tiny, new Generator(seed));
         var gen = new Generator(seed + 100);
         using var _ = no_grad();
         foreach (var p in model.parameters())
