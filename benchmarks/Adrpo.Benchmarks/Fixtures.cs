@@ -55,9 +55,12 @@ internal static class Fixtures
     {
         var generator = new Generator(seed);
         using var _ = no_grad();
-        using var scope = NewDisposeScope();
         foreach (var (name, p) in model.named_parameters())
         {
+            // One scope per parameter: its randn and product temporaries go before the next parameter's. One scope for
+            // the whole model kept two model-sized temporaries alive (4.8 GB at Qwen3-0.6B's shape), and glibc kept
+            // much of that heap afterwards, which the scale benchmark's peak RSS then counted.
+            using var scope = NewDisposeScope();
             double std = name.EndsWith("lora_B.weight", StringComparison.Ordinal) ? 0.05 : p.dim() >= 2 ? 1.0 / Math.Sqrt(p.numel() / p.shape[0]) : 0.02;
             if (name.EndsWith("norm.weight", StringComparison.Ordinal))
             {

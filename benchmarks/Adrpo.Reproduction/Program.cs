@@ -6,6 +6,8 @@
 //       [--parallel N] [--tasks text-to-image,language-model] [--fresh]
 //   dotnet run --project benchmarks/Adrpo.Reproduction -c Release -- arithmetic [...]: the beta0 study on the arithmetic
 //       task (Arithmetic/ArithmeticStudy.cs).
+//   dotnet run --project benchmarks/Adrpo.Reproduction -c Release -- minigeneval [...]: issue 16's study, the five
+//       text-to-image methods against MiniGenEval with a learning-rate grid (GenEval/GenEvalStudy.cs).
 // Defaults: --quick (within 30 minutes on 2 cores), --out benchmarks/results/<profile> (artifacts/reproduction/smoke
 // for --smoke), --parallel = min(2, cores). A rerun skips runs whose CSV exists (--fresh deletes them first).
 using System.Diagnostics;
@@ -15,6 +17,7 @@ using Adrpo.Persistence;
 using Adrpo.Reproduction;
 using Adrpo.Reproduction.Arithmetic;
 using Adrpo.Reproduction.FlowMatching;
+using Adrpo.Reproduction.GenEval;
 using Adrpo.Reproduction.Language;
 using Adrpo.Reproduction.Results;
 using Adrpo.Reproduction.Runs;
@@ -32,6 +35,16 @@ if (args.Length > 0 && args[0] == ArithmeticStudy.WorkerCommand)
 if (args.Length > 0 && args[0] == ArithmeticStudy.Command)
 {
     return ArithmeticStudy.Run(args);
+}
+
+if (args.Length > 0 && args[0] == GenEvalStudy.WorkerCommand)
+{
+    return GenEvalStudy.Worker(args);
+}
+
+if (args.Length > 0 && args[0] == GenEvalStudy.Command)
+{
+    return GenEvalStudy.Run(args);
 }
 
 var profile = ReproductionProfile.Quick;

@@ -1,7 +1,5 @@
-using Adrpo.Embedded.MiniDrawBench;
 using Adrpo.Generation;
 using Adrpo.Losses.FlowMatching;
-using Adrpo.Metrics;
 using Adrpo.Models;
 using Adrpo.Text;
 using TorchSharp;
@@ -10,16 +8,14 @@ using static TorchSharp.torch;
 namespace Adrpo.Reproduction.FlowMatching;
 
 /// <summary>
-/// Held-out evaluation of a text-to-image policy, as in the paper's Table 1 and Figure 3: mean learned reward
-/// (the ClipScore analogue), diversity (mean pairwise ResNet-18 embedding distance among one prompt's samples, the
-/// ClipDiversity analogue) and W2 to the reference, E|v(x_t,t,c) - v_ref(x_t,t,c)|^2 at points on the policy's own
-/// sample paths (the quantity eq. 6 regularises). The noise, times and prompts are fixed by the evaluation seed, so
-/// every method of a seed and every checkpoint of a run is measured on the same draws.
+/// Held-out samples of a text-to-image policy and its W2 to the reference, as in the paper's Table 1 and Figure 3:
+/// W2 is E|v(x_t,t,c) - v_ref(x_t,t,c)|^2 at points on the policy's own sample paths (the quantity eq. 6 regularises).
+/// The noise, times and prompts are fixed by the evaluation seed, so every method of a seed and every checkpoint of a
+/// run is measured on the same draws. The studies score the samples with their own reward (learned match score,
+/// MiniGenEval) and ResNet-18 diversity (the ClipDiversity analogue).
 /// </summary>
 internal sealed class FlowMatchingEvaluator(
     ITextEncoder encoder,
-    MatchScorer scorer,
-    ImageDiversity diversity,
     IReadOnlyList<string> prompts,
     int samplesPerPrompt,
     int seed,
@@ -27,25 +23,26 @@ internal sealed class FlowMatchingEvaluator(
 {
     private const int BatchSize = 40;
 
-    /// <summary>Prompts of the evaluation, each repeated once per sample (prompt-major), as the images come back.</summary>
-    private readonly List<string> _repeated = prompts.SelectMany(p => Enumerable.Repeat(p, samplesPerPrompt)).ToList();
+    /// <summary>Prompts of the evaluation, each repeated once per sample (prompt-major), as <see cref="Sample"/> returns the images.</summary>
+    public IReadOnlyList<string> RepeatedPrompts { get; } = prompts.SelectMany(p => Enumerable.Repeat(p, samplesPerPrompt)).ToList();
 
-    public (double Reward, double Diversity, double W2) Evaluate(IConditionalVelocityModel model)
+    public int SamplesPerPrompt => samplesPerPrompt;
+
+    /// <summary>The policy's samples of every prompt, prompt-major, from the evaluation seed's noise.</summary>
+    public IReadOnlyList<float[]> Sample(IConditionalVelocityModel model)
     {
         var generator = new FlowMatchingGeneratorTransformer(model, encoder, new GenerationSettings { Seed = seed, OdeSteps = odeSteps, BatchSize = BatchSize });
-        var images = generator.GenerateSamples(prompts, samplesPerPrompt).SelectMany(samples => samples).ToList();
-        double reward = scorer.Score(_repeated, images).Average(s => (double)s);
-        double spread = diversity.MeanOverGroups(images, samplesPerPrompt, (int)model.SampleShape[0], (int)model.SampleShape[1], (int)model.SampleShape[2]);
-        return (reward, spread, W2(model, images));
+        return generator.GenerateSamples(prompts, samplesPerPrompt).SelectMany(samples => samples).ToList();
     }
 
-    private double W2(IConditionalVelocityModel model, IReadOnlyList<float[]> images)
+    /// <summary>W2 to the reference (the model with its adapters off) at points between fresh noise and <paramref name="images"/>.</summary>
+    public double W2(IConditionalVelocityModel model, IReadOnlyList<float[]> images)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var random = new Generator((ulong)seed + 7919);
         bool adapters = model.AdaptersEnabled;
-        var conditions = encoder.Encode(_repeated);                                           // [n, D]
+        var conditions = encoder.Encode(RepeatedPrompts);                                     // [n, D]
         double sum = 0;
         try
         {

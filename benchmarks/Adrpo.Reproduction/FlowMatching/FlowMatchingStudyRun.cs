@@ -38,13 +38,18 @@ internal static class FlowMatchingStudyRun
         using var embedder = new ResNetImageEmbedder(intraOpThreads: 1);
         var (train, test) = Bench.Split(seed: SplitSeed);
         var evalPrompts = Enumerable.Range(0, profile.FlowEvalPrompts).Select(i => test[i * test.Count / profile.FlowEvalPrompts].Text).ToList();
-        var evaluator = new FlowMatchingEvaluator(encoder, scorer, new ImageDiversity(embedder), evalPrompts, profile.FlowEvalSamplesPerPrompt, 1000 + run.Seed, OdeSteps);
+        var evaluator = new FlowMatchingEvaluator(encoder, evalPrompts, profile.FlowEvalSamplesPerPrompt, 1000 + run.Seed, OdeSteps);
+        var diversityOf = new ImageDiversity(embedder);
         using var generator = EmbeddedMiniDrawBench.LoadGenerator();
 
         var points = new List<EvaluationPoint>();
         var schedule = new EvaluationSchedule<FlowMatchingIterationMetrics>(profile.FlowEvalInterval, profile.FlowIterations, m => m.Iteration, m => m.Seconds, (iteration, window, trainingSeconds) =>
         {
-            var (reward, diversity, w2) = evaluator.Evaluate(generator);
+            var images = evaluator.Sample(generator);
+            double reward = scorer.Score(evaluator.RepeatedPrompts, images).Average(s => (double)s);
+            var shape = generator.SampleShape;
+            double diversity = diversityOf.MeanOverGroups(images, evaluator.SamplesPerPrompt, (int)shape[0], (int)shape[1], (int)shape[2]);
+            double w2 = evaluator.W2(generator, images);
             double trainingReward = window.Count > 0 ? window.Average(m => m.RewardMean) : double.NaN;
             points.Add(new EvaluationPoint(run.Task, run.Method, run.Seed, iteration, reward, diversity, w2, double.NaN, double.NaN, trainingReward, trainingSeconds));
             Console.WriteLine(FormattableString.Invariant($"{run.Name} iteration {iteration}: held-out reward {reward:F4}, diversity {diversity:F3}, W2 {w2:E2}, training reward {trainingReward:F4}, {trainingSeconds:F0} s training"));

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using Adrpo.Persistence;
+using Adrpo.Reproduction.FlowMatching;
+using Adrpo.Reproduction.Results;
+using Adrpo.Reproduction.Runs;
+
+namespace Adrpo.Reproduction.GenEval;
+
+/// <summary>
+/// Issue 16's study: ADRPO, Flow-GRPO, ORW-CFM-W2, RAFT and DPO fine-tune the embedded text-to-image generator against
+/// MiniGenEval's partial credit at the same sample budget (iterations x prompts x samples), several seeds each.
+/// First a learning-rate grid on one seed: each method keeps the rate whose training reward over the last interval is
+/// highest (training samples only; the held-out prompts play no part in the choice), so no baseline is judged at a rate
+/// chosen for ADRPO. Then the other seeds at each method's chosen rate. Every run is a worker process, two at a time.
+///   dotnet run --project benchmarks/Adrpo.Reproduction -c Release -- minigeneval [--seeds 1,2,3] [--lrs 1e-3,3e-3,1e-2]
+///       [--iterations 30] [--interval 15] [--methods ADRPO,Flow-GRPO,...] [--parallel 2] [--out benchmarks/results/minigeneval]
+/// A rerun skips runs whose CSV exists and rewrites the report.
+/// </summary>
+internal static class GenEvalStudy
+{
+    public const string Command = "minigeneval", WorkerCommand = "minigeneval-worker";
+
+    private sealed record Planned(string Method, double LearningRate, int Seed)
+    {
+        public string Name => FormattableString.Invariant($"{Method}-lr{LearningRate:R}-seed{Seed}");
+    }
+
+    public static int Run(string[] args)
+    {
+        int[] seeds = [1, 2, 3];
+        double[] rates = [1e-3, 3e-3, 1e-2];
+        var methods = FlowMethods.AllNames.ToList();
+        int iterations = 30, interval = 15, parallel = Math.Clamp(Environment.ProcessorCount, 1, 2);
+        string output = Path.Combine("benchmarks", "results", "minigeneval");
+        for (int i = 1; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"Option {args[i]} needs a value.");
+            switch (args[i])
+            {
+                case "--seeds": seeds = Value().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
+                case "--lrs": rates = Value().Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray(); break;
+                case "--iterations": iterations = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--interval": interval = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--methods": methods = Value().Split(',').ToList(); methods.ForEach(m => FlowMethods.Parse(m)); break;
+                case "--parallel": parallel = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--out": output = Value(); break;
+                default: throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: {Command} [--seeds 1,2,3] [--lrs 1e-3,3e-3,1e-2] [--iterations 30] [--interval 15] [--methods {string.Join(',', FlowMethods.AllNames)}] [--parallel 2] [--out FOLDER]");
+            }
+        }
+
+        output = Path.GetFullPath(output);
+        string runs = Path.Combine(output, "runs"), logs = Path.Combine(output, "logs");
+        Directory.CreateDirectory(runs);
+        Directory.CreateDirectory(logs);
+        string Csv(Planned r) => Path.Combine(runs, r.Name + ".csv");
+        string Samples(Planned r) => Path.Combine(runs, r.Name + ".f32");
+        var clock = Stopwatch.StartNew();
+        int gridSeed = seeds[0];
+
+        // 1. The pre-trained model on every seed's evaluation draws, and the learning-rate grid on the first seed.
+        var grid = methods.SelectMany(m => rates.Select(lr => new Planned(m, lr, gridSeed))).ToList();
+        var pre = seeds.Select(s => new Planned(RunSpec.PreTrained, 0, s)).ToList();
+        Console.WriteLine($"MiniGenEval study: {methods.Count} methods x {rates.Length} learning rates on seed {gridSeed}, then seeds {string.Join(",", seeds.Skip(1))} at each method's chosen rate; {iterations} iterations; {parallel} at a time. Output: {output}");
+        int failed = Execute(pre.Concat(grid).ToList(), Csv, Samples, iterations, interval, parallel, logs);
+
+        // 2. Each method's rate: the highest training reward over the last interval of its grid runs.
+        var chosen = new Dictionary<string, double>();
+        foreach (string method in methods)
+        {
+            var done = grid.Where(r => r.Method == method && File.Exists(Csv(r))).Select(r => (r.LearningRate, Final: GenEvalPoint.Read(Csv(r)).MaxBy(p => p.Iteration)!)).ToList();
+            if (done.Count > 0)
+            {
+                chosen[method] = done.MaxBy(d => d.Final.TrainingReward).LearningRate;
+            }
+        }
+
+        // 3. The remaining seeds at the chosen rates.
+        var study = chosen.SelectMany(kv => seeds.Skip(1).Select(s => new Planned(kv.Key, kv.Value, s))).ToList();
+        failed += Execute(study, Csv, Samples, iterations, interval, parallel, logs);
+
+        var gridPoints = grid.Where(r => File.Exists(Csv(r))).SelectMany(r => GenEvalPoint.Read(Csv(r))).ToList();
+        var studyRuns = pre.Concat(chosen.SelectMany(kv => seeds.Select(s => new Planned(kv.Key, kv.Value, s)))).Where(r => File.Exists(Csv(r))).ToList();
+        var points = studyRuns.SelectMany(r => GenEvalPoint.Read(Csv(r))).ToList();
+        GenEvalPoint.Write(Path.Combine(output, "evaluation-points.csv"), points);
+        GenEvalPoint.Write(Path.Combine(output, "grid-points.csv"), gridPoints);
+        var pictures = GenEvalPictures.WriteTrajectories(output, chosen.Keys.ToList(), points).ToList();
+        if (GenEvalPictures.WriteComparison(output, chosen.Keys.ToList(), m => Samples(m == RunSpec.PreTrained ? new Planned(m, 0, gridSeed) : new Planned(m, chosen[m], gridSeed)), gridSeed) is string comparison)
+        {
+            pictures.Insert(0, comparison);
+        }
+
+        string command = $"dotnet run --project benchmarks/Adrpo.Reproduction -c Release -- {Command} --seeds {string.Join(",", seeds)} --lrs {string.Join(",", rates.Select(r => r.ToString("R", CultureInfo.InvariantCulture)))} --iterations {iterations} --interval {interval}";
+        string report = GenEvalReport.Build(command, clock.Elapsed.TotalSeconds, parallel, methods, rates, gridSeed, chosen, gridPoints, points, pictures);
+        AtomicFile.WriteAllText(Path.Combine(output, "README.md"), report);
+        Console.WriteLine(report);
+        return failed == 0 ? 0 : 1;
+    }
+
+    public static int Worker(string[] args)
+    {
+        TorchSharp.torch.set_num_threads(1);   // two workers on two cores: one thread each, no oversubscription
+        Native.TorchSharpNatives.DisableNnpack();
+        GenEvalStudyRun.Run(args[1], double.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture),
+            int.Parse(args[4], CultureInfo.InvariantCulture), int.Parse(args[5], CultureInfo.InvariantCulture), args[6], args[7]);
+        return 0;
+    }
+
+    private static int Execute(IReadOnlyList<Planned> plan, Func<Planned, string> csv, Func<Planned, string> samples, int iterations, int interval, int parallel, string logs)
+    {
+        int failed = 0;
+        Parallel.ForEach(plan.Where(r => !File.Exists(csv(r))), new ParallelOptions { MaxDegreeOfParallelism = parallel }, run =>
+        {
+            var watch = Stopwatch.StartNew();
+            string self = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this process is unknown, so workers cannot be started.");
+            var info = new ProcessStartInfo(self) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+            {
+                info.ArgumentList.Add(Assembly.GetExecutingAssembly().Location);
+            }
+
+            foreach (string a in new[] { WorkerCommand, run.Method, run.LearningRate.ToString("R", CultureInfo.InvariantCulture), run.Seed.ToString(CultureInfo.InvariantCulture), iterations.ToString(CultureInfo.InvariantCulture), interval.ToString(CultureInfo.InvariantCulture), csv(run), samples(run) })
+            {
+                info.ArgumentList.Add(a);
+            }
+
+            using var process = Process.Start(info)!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            string stdout = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            File.WriteAllText(Path.Combine(logs, run.Name + ".log"), stdout + stderr.Result);
+            Console.WriteLine(FormattableString.Invariant($"  {run.Name}: {(process.ExitCode == 0 ? "done" : "FAILED")} in {watch.Elapsed.TotalSeconds:F0} s"));
+            if (process.ExitCode != 0)
+            {
+                Interlocked.Increment(ref failed);
+                Console.Error.WriteLine(stderr.Result);
+            }
+        });
+
+        return failed;
+    }
+}
