@@ -37,7 +37,8 @@ public sealed class HuggingFaceTokenizer
     /// <summary>The file name newer <c>transformers</c> versions use for a chat template saved on its own.</summary>
     public const string ChatTemplateFileName = "chat_template.jinja";
 
-    private readonly BpeTokenizer _bpe;
+    private readonly BpeTokenizer? _bpe;
+    private readonly TokenizerPipeline? _pipeline;
     private readonly Dictionary<string, int> _vocabulary;
     private readonly Dictionary<int, string> _idToToken;
     private readonly HashSet<int> _specialIds;
@@ -92,27 +93,13 @@ public sealed class HuggingFaceTokenizer
             }
         }
 
-        var options = new BpeOptions(_vocabulary)
+        if (definition.UsesMicrosoftBpe)
         {
-            Merges = definition.Merges,
-            ByteLevel = true,
-            SpecialTokens = added.Count > 0 ? added : null,
-            Normalizer = definition.NormalizeNfc ? NfcNormalizer.Instance : null,
-            PreTokenizer = new IsolatedSplitPreTokenizer(new RegexPreTokenizer(
-                new Regex(definition.SplitPattern, RegexOptions.Compiled | RegexOptions.CultureInvariant), added.Count > 0 ? added : null)),
-        };
-        if (definition.UnknownToken is not null)
-        {
-            options.UnknownToken = definition.UnknownToken;
+            _bpe = CreateMicrosoftBpe(definition, added, path);
         }
-
-        try
+        else
         {
-            _bpe = BpeTokenizer.Create(options);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException or FormatException)
-        {
-            throw new InvalidDataException($"Tokenizer file '{path}': Microsoft.ML.Tokenizers rejected the BPE model: {e.Message}", e);
+            _pipeline = new TokenizerPipeline(definition, _idToToken, path);
         }
 
         BosTokenId = config.Resolve("bos_token", this);
@@ -151,7 +138,13 @@ public sealed class HuggingFaceTokenizer
 
     /// <summary>The Microsoft.ML.Tokenizers tokenizer underneath, for ML.NET APIs that take a <see cref="Tokenizer"/>.</summary>
     /// <remarks>Its own <c>Decode(ids, considerSpecialTokens: false)</c> drops every added token; <see cref="Decode"/> keeps non-special ones.</remarks>
-    public BpeTokenizer UnderlyingTokenizer => _bpe;
+    /// <exception cref="NotSupportedException">
+    /// The file needs a piece <see cref="BpeTokenizer"/> lacks (<c>ignore_merges</c>, byte fallback, Metaspace, Prepend
+    /// or Replace), so this class encodes it on its own and there is no <see cref="BpeTokenizer"/> that gives the same ids.
+    /// </exception>
+    public BpeTokenizer UnderlyingTokenizer => _bpe ?? throw new NotSupportedException(
+        "This tokenizer.json uses a piece Microsoft.ML.Tokenizers' BpeTokenizer cannot reproduce (ignore_merges, byte fallback, " +
+        "Metaspace, Prepend or Replace), so there is no underlying BpeTokenizer; use Encode and Decode.");
 
     /// <summary>Loads <c>tokenizer.json</c>, and <c>tokenizer_config.json</c> when a path is given.</summary>
     /// <param name="tokenizerJsonPath">The Hugging Face <c>tokenizer.json</c> of a byte-level BPE model.</param>
@@ -186,7 +179,7 @@ public sealed class HuggingFaceTokenizer
     public IReadOnlyList<int> Encode(string text, bool addSpecialTokens = false)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var ids = _bpe.EncodeToIds(text);
+        IReadOnlyList<int> ids = _bpe is not null ? _bpe.EncodeToIds(text) : _pipeline!.Encode(text);
         if (!addSpecialTokens || (_prefixIds.Length == 0 && _suffixIds.Length == 0))
         {
             return ids;
@@ -209,6 +202,11 @@ public sealed class HuggingFaceTokenizer
     public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)
     {
         ArgumentNullException.ThrowIfNull(ids);
+        if (_pipeline is not null)
+        {
+            return _pipeline.Decode(ids, skipSpecialTokens);
+        }
+
         var kept = new List<int>();
         foreach (int id in ids)
         {
@@ -218,7 +216,7 @@ public sealed class HuggingFaceTokenizer
             }
         }
 
-        return _bpe.Decode(kept, considerSpecialTokens: true);
+        return _bpe!.Decode(kept, considerSpecialTokens: true);
     }
 
     /// <summary>The id of a token: an added token's content, or a vocabulary token in its byte-level form (e.g. <c>"Ġworld"</c>).</summary>
@@ -260,6 +258,32 @@ public sealed class HuggingFaceTokenizer
         if (_chatTemplateFile is not null)
         {
             WriteAtomically(Path.Combine(folder, ChatTemplateFileName), _chatTemplateFile);
+        }
+    }
+
+    private static BpeTokenizer CreateMicrosoftBpe(TokenizerDefinition definition, Dictionary<string, int> added, string path)
+    {
+        var options = new BpeOptions(definition.Vocabulary)
+        {
+            Merges = definition.Merges.Select(m => m.Left + " " + m.Right),
+            ByteLevel = true,
+            SpecialTokens = added.Count > 0 ? added : null,
+            Normalizer = definition.NormalizeNfc ? NfcNormalizer.Instance : null,
+            PreTokenizer = new IsolatedSplitPreTokenizer(new RegexPreTokenizer(
+                new Regex(definition.SplitPattern!, RegexOptions.Compiled | RegexOptions.CultureInvariant), added.Count > 0 ? added : null)),
+        };
+        if (definition.UnknownToken is not null)
+        {
+            options.UnknownToken = definition.UnknownToken;
+        }
+
+        try
+        {
+            return BpeTokenizer.Create(options);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            throw new InvalidDataException($"Tokenizer file '{path}': Microsoft.ML.Tokenizers rejected the BPE model: {e.Message}", e);
         }
     }
 
