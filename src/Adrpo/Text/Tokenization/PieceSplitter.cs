@@ -63,7 +63,13 @@ internal abstract class PieceSplitter
     {
         private readonly Regex _regex;
 
-        public RegexIsolated(string pattern) => _regex = new Regex(pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant);
+        public RegexIsolated(string pattern)
+        {
+            Pattern = pattern;
+            _regex = new Regex(pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant);
+        }
+
+        public string Pattern { get; }
 
         public override void Split(TextPiece piece, List<TextPiece> output) => AddIsolated(_regex, piece, output);
     }
