@@ -29,12 +29,26 @@ internal static class JavaScriptTokenizerReference
     }
 
     /// <summary>Encodes each text (add_special_tokens true) and decodes each id list with the package's JavaScript tokenizer.</summary>
-    public static Output Run(string package, IReadOnlyList<string> texts, IReadOnlyList<int[]> decode)
+    /// <param name="package">The package, e.g. "tokenizer-llama3".</param>
+    /// <param name="texts">Texts to encode.</param>
+    /// <param name="decode">Id lists to decode.</param>
+    /// <param name="overrides">Top-level parts of tokenizer.json that replace the package's own, or null.</param>
+    public static Output Run(string package, IReadOnlyList<string> texts, IReadOnlyList<int[]> decode, System.Text.Json.Nodes.JsonObject? overrides = null)
     {
         PackageFile(package, "tokenizer.json");
         string script = Path.Combine(AppContext.BaseDirectory, "Reference", "qwen3_tokenizer_reference.js");
         string input = Path.Combine(Path.GetTempPath(), "adrpo-tokref-" + Guid.NewGuid().ToString("N") + ".json");
-        File.WriteAllText(input, JsonSerializer.Serialize(new { texts, decode }), new UTF8Encoding(false));
+        var request = new System.Text.Json.Nodes.JsonObject
+        {
+            ["texts"] = JsonSerializer.SerializeToNode(texts),
+            ["decode"] = JsonSerializer.SerializeToNode(decode),
+        };
+        if (overrides is not null)
+        {
+            request["tokenizerJSON"] = overrides.DeepClone();
+        }
+
+        File.WriteAllText(input, request.ToJsonString(), new UTF8Encoding(false));
         try
         {
             var info = new ProcessStartInfo("node")

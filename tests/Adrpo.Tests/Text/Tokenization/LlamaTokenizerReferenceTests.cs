@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Adrpo.Text.Tokenization;
 
 namespace Adrpo.Tests.Text.Tokenization;
@@ -89,12 +90,56 @@ public sealed class LlamaTokenizerReferenceTests
         return found;
     }
 
-    private void Compare(string package, int[][] decodeOnly, string[]? extraTexts = null)
+    [TestMethod]
+    [DataRow("first")]
+    [DataRow("always")]
+    public void TheSameVocabularyInTheNewerMetaspaceLayoutMatchesToo(string prependScheme)
     {
-        var tokenizer = HuggingFaceTokenizer.FromFile(
-            JavaScriptTokenizerReference.PackageFile(package, "tokenizer.json"), JavaScriptTokenizerReference.PackageFile(package, "tokenizer_config.json"));
+        // tokenizers 0.19+ writes Llama 2 / Mistral files without a normalizer and with a Metaspace pre-tokenizer
+        // (split false); "first" prepends ▁ only at the start of the text (not after <s>), "always" to every stretch.
+        // The JavaScript port prepends only with the older add_prefix_space = true, which the Rust reader accepts with
+        // any scheme, and it never splits, so split = true is left to SentencePieceBpeTests.
+        var overrides = new JsonObject
+        {
+            ["normalizer"] = null,
+            ["pre_tokenizer"] = new JsonObject
+            {
+                ["type"] = "Metaspace", ["replacement"] = "▁", ["prepend_scheme"] = prependScheme, ["split"] = false, ["add_prefix_space"] = true,
+            },
+        };
+        Compare("tokenizer-llama2", Array.Empty<int[]>(), overrides: overrides);
+    }
+
+    private void Compare(string package, int[][] decodeOnly, string[]? extraTexts = null, JsonObject? overrides = null)
+    {
+        string tokenizerPath = JavaScriptTokenizerReference.PackageFile(package, "tokenizer.json");
+        if (overrides is not null)
+        {
+            var json = JsonNode.Parse(File.ReadAllBytes(tokenizerPath))!.AsObject();
+            foreach (var (name, value) in overrides)
+            {
+                json[name] = value?.DeepClone();
+            }
+
+            tokenizerPath = Path.Combine(Path.GetTempPath(), "adrpo-tokref-" + Guid.NewGuid().ToString("N") + ".json");
+            File.WriteAllText(tokenizerPath, json.ToJsonString());
+        }
+
+        HuggingFaceTokenizer tokenizer;
+        try
+        {
+            tokenizer = HuggingFaceTokenizer.FromFile(tokenizerPath, JavaScriptTokenizerReference.PackageFile(package, "tokenizer_config.json"));
+        }
+        finally
+        {
+            if (overrides is not null)
+            {
+                File.Delete(tokenizerPath);
+            }
+        }
+
         string[] texts = Qwen3TokenizerReferenceTests.Texts.Concat(LlamaTexts).Concat(extraTexts ?? Array.Empty<string>()).ToArray();
-        var reference = JavaScriptTokenizerReference.Run(package, texts, decodeOnly);
+        var reference = JavaScriptTokenizerReference.Run(package, texts, decodeOnly, overrides);
         // Decode follows the Rust tokenizer's decode, which is lossless; transformers (and its JavaScript port) then
         // apply clean_up_tokenization_spaces when tokenizer_config.json asks for it (Llama 3 does), so the comparison
         // applies that same step to our text.
