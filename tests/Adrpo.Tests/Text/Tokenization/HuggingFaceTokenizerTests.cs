@@ -43,6 +43,50 @@ public sealed class HuggingFaceTokenizerTests
     }
 
     [TestMethod]
+    public void IgnoreMergesTakesAWordThatIsAVocabularyTokenWhole()
+    {
+        // Llama 3's layout: Split regex (Isolated) then ByteLevel (use_regex false), TemplateProcessing adding a BOS, and
+        // model.ignore_merges. The regex makes " world" one piece, "Ġworld" after the byte-level map. Merges alone give
+        // Ġ w o r l d -> Ġw o r l d -> Ġw or l d -> Ġwor l d (no merge joins l and d), ids 14 2 7; "Ġworld" is token 22,
+        // which no merge makes, so only the whole-word lookup of BPE::tokenize_with_cache (ignore_merges) reaches it.
+        var template = new JsonObject
+        {
+            ["type"] = "TemplateProcessing",
+            ["single"] = new JsonArray(
+                new JsonObject { ["SpecialToken"] = new JsonObject { ["id"] = "<s>", ["type_id"] = 0 } },
+                new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "A", ["type_id"] = 0 } }),
+            ["pair"] = new JsonArray(),
+            ["special_tokens"] = new JsonObject
+            {
+                ["<s>"] = new JsonObject { ["id"] = "<s>", ["ids"] = new JsonArray(Bos), ["tokens"] = new JsonArray("<s>") },
+            },
+        };
+        var llama3 = HuggingFaceTokenizer.FromFile(Write(Build(ignoreMerges: true, nfc: false, postProcessor: template), "llama3.json"));
+        var plain = HuggingFaceTokenizer.FromFile(Write(Build(nfc: false, postProcessor: template.DeepClone()), "plain.json"));
+
+        Ids(plain.Encode("hello world"), Hello, GWor, L, D);
+        Ids(llama3.Encode("hello world"), Hello, GWorld);
+        Ids(llama3.Encode("hello world", addSpecialTokens: true), Bos, Hello, GWorld);
+        // "Ġworlds" is not a token, so it is merged as usual: Ġwor l d s.
+        Ids(llama3.Encode(" worlds"), GWor, L, D, ByteId((byte)'s'));
+        // "hello" is a token that the merges make too (h e -> he, l l -> ll, ll o -> llo, he llo -> hello): 11 either way.
+        Ids(llama3.Encode("hello"), Hello);
+        // Added tokens are still cut out first; " world" after <|end|> is again one piece.
+        Ids(llama3.Encode("hello<|end|> world<tool>!"), Hello, End, GWorld, Tool, Bang);
+
+        Assert.AreEqual("<s>hello world", llama3.Decode(new[] { Bos, Hello, GWorld }));
+        Assert.AreEqual("hello world", llama3.Decode(new[] { Bos, Hello, GWorld }, skipSpecialTokens: true));
+        foreach (string text in new[] { "hello world", "  tabs\tand\nnewlines\r\n", "日本語 and emoji 😀", "<|end|>x<tool>", "" })
+        {
+            Assert.AreEqual(text, llama3.Decode(llama3.Encode(text)), $"round trip of {text}");
+        }
+
+        Assert.AreEqual("\uFFFD", llama3.Decode(new[] { ByteId(0xE6) }), "a lone lead byte decodes to U+FFFD (from_utf8_lossy)");
+        Assert.ThrowsExactly<NotSupportedException>(() => llama3.UnderlyingTokenizer, "BpeTokenizer has no ignore_merges");
+        Assert.IsNotNull(plain.UnderlyingTokenizer);
+    }
+
+    [TestMethod]
     public void MergesAsStringsAndAsPairsGiveTheSameIds()
     {
         string text = "hello world! hello\n12";
@@ -232,14 +276,26 @@ public sealed class HuggingFaceTokenizerTests
         var e = Assert.ThrowsExactly<NotSupportedException>(() => HuggingFaceTokenizer.FromFile(Write(lowercase, "lower.json")));
         StringAssert.Contains(e.Message, "Lowercase");
 
-        var metaspace = Build(preTokenizer: new JsonObject { ["type"] = "Metaspace", ["replacement"] = "▁" });
-        e = Assert.ThrowsExactly<NotSupportedException>(() => HuggingFaceTokenizer.FromFile(Write(metaspace, "metaspace.json")));
-        StringAssert.Contains(e.Message, "Metaspace");
+        var digits = Build(preTokenizer: new JsonObject { ["type"] = "Digits", ["individual_digits"] = true });
+        e = Assert.ThrowsExactly<NotSupportedException>(() => HuggingFaceTokenizer.FromFile(Write(digits, "digits.json")));
+        StringAssert.Contains(e.Message, "Digits");
 
-        var ignoreMerges = Build();
-        ignoreMerges["model"]!["ignore_merges"] = true;
-        e = Assert.ThrowsExactly<NotSupportedException>(() => HuggingFaceTokenizer.FromFile(Write(ignoreMerges, "ignore.json")));
-        StringAssert.Contains(e.Message, "ignore_merges");
+        var dropout = Build();
+        dropout["model"]!["dropout"] = 0.1;
+        e = Assert.ThrowsExactly<NotSupportedException>(() => HuggingFaceTokenizer.FromFile(Write(dropout, "dropout.json")));
+        StringAssert.Contains(e.Message, "dropout");
+
+        var wordPieceDecoder = Build();
+        wordPieceDecoder["decoder"] = new JsonObject { ["type"] = "WordPiece", ["prefix"] = "##", ["cleanup"] = true };
+        e = Assert.ThrowsExactly<NotSupportedException>(() => HuggingFaceTokenizer.FromFile(Write(wordPieceDecoder, "wordpiece.json")));
+        StringAssert.Contains(e.Message, "WordPiece");
+
+        var regexReplace = Build(normalizer: new JsonObject
+        {
+            ["type"] = "Replace", ["pattern"] = new JsonObject { ["Regex"] = " +" }, ["content"] = " ",
+        });
+        e = Assert.ThrowsExactly<NotSupportedException>(() => HuggingFaceTokenizer.FromFile(Write(regexReplace, "regex-replace.json")));
+        StringAssert.Contains(e.Message, "Replace");
 
         var lstrip = Build();
         lstrip["added_tokens"]![0]!["lstrip"] = true;

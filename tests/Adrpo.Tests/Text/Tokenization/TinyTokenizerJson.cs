@@ -12,7 +12,7 @@ internal static class TinyTokenizerJson
     /// <summary>Qwen2/Qwen3's split regex, as it appears in their tokenizer.json.</summary>
     public const string QwenPattern = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
-    public const int Hello = 11, GWor = 14, GWo = 15, EAcute = 18, Bang = 19, Twelve = 21;
+    public const int Hello = 11, GWor = 14, GWo = 15, EAcute = 18, Bang = 19, Twelve = 21, GWorld = 22;
     public const int L = 2, D = 7, Space = 4, W = 5, Or = 13;
     public const int End = 100, Tool = 101, Bos = 102;
 
@@ -21,6 +21,7 @@ internal static class TinyTokenizerJson
         ("h", 0), ("e", 1), ("l", 2), ("o", 3), ("Ġ", 4), ("w", 5), ("r", 6), ("d", 7),
         ("he", 8), ("ll", 9), ("llo", 10), ("hello", 11), ("Ġw", 12), ("or", 13), ("Ġwor", 14), ("Ġwo", 15),
         ("Ã", 16), ("©", 17), ("Ã©", 18), ("!", 19), ("Ċ", 20), ("12", 21),
+        ("Ġworld", 22), // no merge makes it ("l d" is not a merge): only ignore_merges (Llama 3) reaches it
     };
 
     /// <summary>Merges in rank order. "Ġw o" ranks below "o r", so " world" must become Ġwor + l + d, never Ġwo + ...</summary>
@@ -73,7 +74,8 @@ internal static class TinyTokenizerJson
         JsonNode? normalizer = null,
         JsonNode? preTokenizer = null,
         JsonNode? postProcessor = null,
-        bool nfc = true)
+        bool nfc = true,
+        bool ignoreMerges = false)
     {
         var vocab = new JsonObject();
         var named = new HashSet<string>();
@@ -120,7 +122,7 @@ internal static class TinyTokenizerJson
                 ["end_of_word_suffix"] = "",
                 ["fuse_unk"] = false,
                 ["byte_fallback"] = false,
-                ["ignore_merges"] = false,
+                ["ignore_merges"] = ignoreMerges,
                 ["vocab"] = vocab,
                 ["merges"] = merges,
             },
