@@ -45,6 +45,7 @@ if "%TARGET%"=="notebooks-refresh" ( call :notebooks refresh %2 || exit /b 1 & g
 if "%TARGET%"=="smoke" (
   dotnet run --project benchmarks\Adrpo.Benchmarks -c Release -- smoke || exit /b 1
   dotnet run --project benchmarks\Adrpo.Reproduction -c Release -- --smoke --fresh || exit /b 1
+  dotnet run --project benchmarks\Adrpo.Reproduction -c Release -- minigeneval --seeds 1 --lrs 1e-3 --iterations 1 --interval 1 --methods ADRPO,Flow-GRPO --out artifacts\reproduction\minigeneval-smoke --fresh || exit /b 1
   goto :eof
 )
 echo Unknown target '%TARGET%'. Expected all, setup, build, test, learning-kernels, pack, sample, notebooks, notebooks-refresh or smoke. 1>&2
@@ -247,7 +248,9 @@ case "$target" in
   smoke)
     # Every benchmark mode and the reproduction harness at tiny sizes: they keep running, not just compiling.
     dotnet run --project benchmarks/Adrpo.Benchmarks -c Release -- smoke &&
-      dotnet run --project benchmarks/Adrpo.Reproduction -c Release -- --smoke --fresh
+      dotnet run --project benchmarks/Adrpo.Reproduction -c Release -- --smoke --fresh &&
+      dotnet run --project benchmarks/Adrpo.Reproduction -c Release -- minigeneval --seeds 1 --lrs 1e-3 --iterations 1 \
+        --interval 1 --methods ADRPO,Flow-GRPO --out artifacts/reproduction/minigeneval-smoke --fresh
     ;;
   all)
     # README's first command: set up, build, run the main job (no tests; ./build.cmd test runs them).

@@ -162,17 +162,23 @@ internal static class Scale
             LoraAlpha = 32,
             ComputeThreads = threads,
             Seed = 7,
-            Progress = new Collect(iterations),
         };
+        var watch = new Stopwatch();
+        var ends = new List<double>();
+        options.Progress = new Collect(iterations, watch, ends);
         Console.WriteLine($"== scale {variant} {config}: Qwen3-0.6B-shaped, {layers} layer(s), {parameters:N0} float32 parameters ({parameters * 4 / 1e9:F2} GB); " +
             $"{shape.Iterations} iteration(s) x {shape.Prompts} prompts x {shape.Completions} completions x {shape.NewTokens} new tokens, MicroBatchSize {shape.MicroBatch}; {threads} thread(s); RSS after building the model {afterModel / 1048576:F2} GiB; {Bench.Load()}");
-        var watch = Stopwatch.StartNew();
+        watch.Start();
+        using var trace = new RssTrace(watch);
         var tuned = mlContext.FineTuning().AdrpoGrpo(options).Fit(data);
         double total = watch.Elapsed.TotalSeconds;
-        foreach (var m in iterations)
+        for (int i = 0; i < iterations.Count; i++)
         {
+            var m = iterations[i];
+            double end = ends[i], start = end - m.Seconds, sampled = start + m.SamplingSeconds, referenced = sampled + m.ReferenceSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"scale {variant} {config} iteration {m.Iteration}: {m.Seconds:F2} s = sampling {m.SamplingSeconds:F2} s ({m.TokensPerSecond:F1} tokens/s) + reference {m.ReferenceSeconds:F2} s + update {m.UpdateSeconds:F2} s + other {m.Seconds - m.SamplingSeconds - m.ReferenceSeconds - m.UpdateSeconds:F2} s; completion length {m.CompletionLength:F1}, loss {m.Loss:F4}, KL {m.Kl:G4}"));
+                $"scale {variant} {config} iteration {m.Iteration}: {m.Seconds:F2} s = sampling {m.SamplingSeconds:F2} s ({m.TokensPerSecond:F1} tokens/s) + reference {m.ReferenceSeconds:F2} s + update {m.UpdateSeconds:F2} s + other {m.Seconds - m.SamplingSeconds - m.ReferenceSeconds - m.UpdateSeconds:F2} s; completion length {m.CompletionLength:F1}, loss {m.Loss:F4}, KL {m.Kl:G4}; " +
+                $"peak VmRSS (100 ms samples) before it {trace.PeakGiB(i == 0 ? 0 : ends[i - 1], start):F2} GiB, sampling {trace.PeakGiB(start, sampled):F2} GiB, reference {trace.PeakGiB(sampled, referenced):F2} GiB, update {trace.PeakGiB(referenced, end):F2} GiB"));
         }
 
         var last = iterations[^1];
@@ -454,9 +460,41 @@ internal static class Scale
     }
 
     /// <summary>Synchronous progress (Progress&lt;T&gt; posts to the thread pool, so the list could lag behind Fit).</summary>
-    private sealed class Collect(List<GrpoIterationMetrics> into) : IProgress<GrpoIterationMetrics>
+    private sealed class Collect(List<GrpoIterationMetrics> into, Stopwatch? clock = null, List<double>? endTimes = null) : IProgress<GrpoIterationMetrics>
     {
-        public void Report(GrpoIterationMetrics value) => into.Add(value);
+        public void Report(GrpoIterationMetrics value)
+        {
+            into.Add(value);
+            endTimes?.Add(clock?.Elapsed.TotalSeconds ?? double.NaN);
+        }
+    }
+
+    /// <summary>
+    /// VmRSS every 100 ms on a background thread, so the peak can be placed in a phase of an iteration: each
+    /// iteration ends when its progress report arrives and began its Seconds earlier; within it the trainer samples,
+    /// then runs the reference (and old-policy) passes, then the updates (GrpoTrainingLoop's order).
+    /// </summary>
+    private sealed class RssTrace : IDisposable
+    {
+        private readonly List<(double Seconds, double Kib)> _samples = new();
+        private readonly Stopwatch _clock;
+        private readonly Timer _timer;
+
+        public RssTrace(Stopwatch clock)
+        {
+            _clock = clock;
+            _timer = new Timer(_ => { lock (_samples) { _samples.Add((_clock.Elapsed.TotalSeconds, Kib("VmRSS:"))); } }, null, 0, 100);
+        }
+
+        public double PeakGiB(double from, double to)
+        {
+            lock (_samples)
+            {
+                return _samples.Where(s => s.Seconds >= from && s.Seconds < to).Select(s => s.Kib).DefaultIfEmpty(double.NaN).Max() / 1048576;
+            }
+        }
+
+        public void Dispose() => _timer.Dispose();
     }
 
     private sealed class PromptRow

@@ -17,9 +17,9 @@ internal static class GenEvalReport
         var md = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         md.AppendLine("# Text-to-image on MiniGenEval: ADRPO against Flow-GRPO, ORW-CFM-W2, RAFT and DPO").AppendLine();
-        md.AppendLine(inv, $"Command: `{command}` ({seconds / 60:F1} min wall in the invocation that wrote this; a rerun reuses finished runs).").AppendLine();
+        md.AppendLine(inv, $"Command: `{command}` ({seconds / 60:F1} min wall over every invocation, `runs/invocations.csv`; a rerun reuses finished runs).").AppendLine();
         md.AppendLine(inv, $"Every method fine-tunes the embedded reference generator (DiT with MiniLM cross-attention) against MiniGenEval's partial credit, with the same sample budget: {GenEvalStudyRun.Settings}.").AppendLine();
-        md.AppendLine(inv, $"Held-out: {GenEvalStudyRun.EvaluationPrompts().Count} prompts never trained on (MiniDrawBench's 100 test prompts and all 24 single-object prompts, which the training set leaves out) x {GenEvalStudyRun.EvalSamplesPerPrompt} samples, the noise fixed by the seed (shared by every method of a seed). Overall is GenEval's: the mean over categories of the share of images that show everything the category checks. Partial credit is the reward's quantity. Diversity is the mean pairwise ResNet-18 distance among one prompt's samples; W2 is E|v - v_ref|^2 on the policy's own held-out paths.").AppendLine();
+        md.AppendLine(inv, $"Held-out: {GenEvalStudyRun.EvaluationPrompts().Count} prompts never trained on (MiniDrawBench's held-out split of 100, one of them single-object, and the other 23 single-object prompts, which the study's training set leaves out so that GenEval's single_object and colors rest on 24 prompts, not one) x {GenEvalStudyRun.EvalSamplesPerPrompt} samples, the noise fixed by the seed (shared by every method of a seed). Overall is GenEval's: the mean over categories of the share of images that show everything the category checks. Partial credit is the reward's quantity. Diversity is the mean pairwise ResNet-18 distance among one prompt's samples; W2 is E|v - v_ref|^2 on the policy's own held-out paths.").AppendLine();
         foreach (string line in MachineDescription.Lines(parallel))
         {
             md.AppendLine(line + "  ");
@@ -55,6 +55,7 @@ internal static class GenEvalReport
             md.AppendLine(inv, $"| {method} | {(chosen.TryGetValue(method, out double lr) ? lr.ToString("G3", inv) : "-")} | {Stat(p => p.Overall)} | {Stat(p => p.PartialCredit)} | {string.Join(" | ", GenEvalPoint.Categories.Select(c => Stat(c.Value)))} | {Stat(p => p.Diversity)} | {Stat(p => p.W2, "E2")} | {Stat(p => p.TrainingSeconds, "F0")} |");
         }
 
+        md.AppendLine().AppendLine("`training s` is the training wall time of a run (evaluations excluded), one libtorch thread, two runs at a time; other jobs shared the machine for part of the study, so it is a rough cost, not a timing.");
         md.AppendLine().AppendLine("Change from the pre-trained model, paired by seed:").AppendLine();
         md.AppendLine("| method | overall | partial credit | diversity (relative) |").AppendLine("|---|---|---|---|");
         foreach (string method in rows.Skip(1))

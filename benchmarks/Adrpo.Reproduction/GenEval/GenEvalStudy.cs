@@ -16,7 +16,8 @@ namespace Adrpo.Reproduction.GenEval;
 /// chosen for ADRPO. Then the other seeds at each method's chosen rate. Every run is a worker process, two at a time.
 ///   dotnet run --project benchmarks/Adrpo.Reproduction -c Release -- minigeneval [--seeds 1,2,3] [--lrs 1e-3,3e-3,1e-2]
 ///       [--iterations 30] [--interval 15] [--methods ADRPO,Flow-GRPO,...] [--parallel 2] [--out benchmarks/results/minigeneval]
-/// A rerun skips runs whose CSV exists and rewrites the report.
+///       [--fresh]
+/// A rerun skips runs whose CSV exists (--fresh deletes them first) and rewrites the report.
 /// </summary>
 internal static class GenEvalStudy
 {
@@ -33,6 +34,7 @@ internal static class GenEvalStudy
         double[] rates = [1e-3, 3e-3, 1e-2];
         var methods = FlowMethods.AllNames.ToList();
         int iterations = 30, interval = 15, parallel = Math.Clamp(Environment.ProcessorCount, 1, 2);
+        bool fresh = false;
         string output = Path.Combine("benchmarks", "results", "minigeneval");
         for (int i = 1; i < args.Length; i++)
         {
@@ -46,12 +48,18 @@ internal static class GenEvalStudy
                 case "--methods": methods = Value().Split(',').ToList(); methods.ForEach(m => FlowMethods.Parse(m)); break;
                 case "--parallel": parallel = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--out": output = Value(); break;
-                default: throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: {Command} [--seeds 1,2,3] [--lrs 1e-3,3e-3,1e-2] [--iterations 30] [--interval 15] [--methods {string.Join(',', FlowMethods.AllNames)}] [--parallel 2] [--out FOLDER]");
+                case "--fresh": fresh = true; break;
+                default: throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: {Command} [--seeds 1,2,3] [--lrs 1e-3,3e-3,1e-2] [--iterations 30] [--interval 15] [--methods {string.Join(',', FlowMethods.AllNames)}] [--parallel 2] [--out FOLDER] [--fresh]");
             }
         }
 
         output = Path.GetFullPath(output);
         string runs = Path.Combine(output, "runs"), logs = Path.Combine(output, "logs");
+        if (fresh && Directory.Exists(runs))
+        {
+            Directory.Delete(runs, recursive: true);
+        }
+
         Directory.CreateDirectory(runs);
         Directory.CreateDirectory(logs);
         string Csv(Planned r) => Path.Combine(runs, r.Name + ".csv");
@@ -63,6 +71,7 @@ internal static class GenEvalStudy
         var grid = methods.SelectMany(m => rates.Select(lr => new Planned(m, lr, gridSeed))).ToList();
         var pre = seeds.Select(s => new Planned(RunSpec.PreTrained, 0, s)).ToList();
         Console.WriteLine($"MiniGenEval study: {methods.Count} methods x {rates.Length} learning rates on seed {gridSeed}, then seeds {string.Join(",", seeds.Skip(1))} at each method's chosen rate; {iterations} iterations; {parallel} at a time. Output: {output}");
+        int executed = pre.Concat(grid).Count(r => !File.Exists(Csv(r)));
         int failed = Execute(pre.Concat(grid).ToList(), Csv, Samples, iterations, interval, parallel, logs);
 
         // 2. Each method's rate: the highest training reward over the last interval of its grid runs.
@@ -78,6 +87,7 @@ internal static class GenEvalStudy
 
         // 3. The remaining seeds at the chosen rates.
         var study = chosen.SelectMany(kv => seeds.Skip(1).Select(s => new Planned(kv.Key, kv.Value, s))).ToList();
+        executed += study.Count(r => !File.Exists(Csv(r)));
         failed += Execute(study, Csv, Samples, iterations, interval, parallel, logs);
 
         var gridPoints = grid.Where(r => File.Exists(Csv(r))).SelectMany(r => GenEvalPoint.Read(Csv(r))).ToList();
@@ -92,7 +102,11 @@ internal static class GenEvalStudy
         }
 
         string command = $"dotnet run --project benchmarks/Adrpo.Reproduction -c Release -- {Command} --seeds {string.Join(",", seeds)} --lrs {string.Join(",", rates.Select(r => r.ToString("R", CultureInfo.InvariantCulture)))} --iterations {iterations} --interval {interval}";
-        string report = GenEvalReport.Build(command, clock.Elapsed.TotalSeconds, parallel, methods, rates, gridSeed, chosen, gridPoints, points, pictures);
+        // Each invocation's wall time and runs executed, so that a rerun that only rewrites the report still states the study's cost.
+        string invocations = Path.Combine(runs, "invocations.csv");
+        File.AppendAllText(invocations, FormattableString.Invariant($"{DateTime.UtcNow:O},{clock.Elapsed.TotalSeconds:F0},{executed}\n"));
+        double wall = File.ReadAllLines(invocations).Sum(l => double.Parse(l.Split(',')[1], CultureInfo.InvariantCulture));
+        string report = GenEvalReport.Build(command, wall, parallel, methods, rates, gridSeed, chosen, gridPoints, points, pictures);
         AtomicFile.WriteAllText(Path.Combine(output, "README.md"), report);
         Console.WriteLine(report);
         return failed == 0 ? 0 : 1;
