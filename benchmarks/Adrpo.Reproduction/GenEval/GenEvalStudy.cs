@@ -109,6 +109,7 @@ internal static class GenEvalStudy
         string report = GenEvalReport.Build(command, wall, parallel, methods, rates, gridSeed, chosen, gridPoints, points, pictures);
         AtomicFile.WriteAllText(Path.Combine(output, "README.md"), report);
         Console.WriteLine(report);
+        Console.WriteLine(FormattableString.Invariant($"MiniGenEval study: {executed} run(s) executed, {failed} failed, {points.Count} evaluations; report {Path.Combine(output, "README.md")}; {clock.Elapsed.TotalMinutes:F1} min"));
         return failed == 0 ? 0 : 1;
     }
 
