@@ -98,51 +98,22 @@ internal static class TinySentencePieceJson
             merges.Add(new JsonArray(left, right));
         }
 
-        return new JsonObject
+        var bos = new JsonObject { ["SpecialToken"] = new JsonObject { ["id"] = "<s>", ["type_id"] = 0 } };
+        var postProcessor = new JsonObject
         {
-            ["version"] = "1.0",
-            ["truncation"] = null,
-            ["padding"] = null,
-            ["added_tokens"] = new JsonArray(AddedToken(Unk, "<unk>"), AddedToken(Bos, "<s>"), AddedToken(Eos, "</s>")),
-            ["normalizer"] = normalizer,
-            ["pre_tokenizer"] = preTokenizer,
-            ["post_processor"] = new JsonObject
+            ["type"] = "TemplateProcessing",
+            ["single"] = new JsonArray(bos, new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "A", ["type_id"] = 0 } }),
+            ["pair"] = new JsonArray(),
+            ["special_tokens"] = new JsonObject
             {
-                ["type"] = "TemplateProcessing",
-                ["single"] = new JsonArray(
-                    new JsonObject { ["SpecialToken"] = new JsonObject { ["id"] = "<s>", ["type_id"] = 0 } },
-                    new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "A", ["type_id"] = 0 } }),
-                ["pair"] = new JsonArray(),
-                ["special_tokens"] = new JsonObject
-                {
-                    ["<s>"] = new JsonObject { ["id"] = "<s>", ["ids"] = new JsonArray(Bos), ["tokens"] = new JsonArray("<s>") },
-                },
-            },
-            ["decoder"] = decoder,
-            ["model"] = new JsonObject
-            {
-                ["type"] = "BPE",
-                ["dropout"] = null,
-                ["unk_token"] = "<unk>",
-                ["continuing_subword_prefix"] = null,
-                ["end_of_word_suffix"] = null,
-                ["fuse_unk"] = fuseUnknown,
-                ["byte_fallback"] = byteFallback,
-                ["ignore_merges"] = false,
-                ["vocab"] = vocab,
-                ["merges"] = merges,
+                ["<s>"] = new JsonObject { ["id"] = "<s>", ["ids"] = new JsonArray(Bos), ["tokens"] = new JsonArray("<s>") },
             },
         };
+        var addedTokens = new JsonArray(
+            TokenizerJsonParts.AddedToken(Unk, "<unk>", special: true),
+            TokenizerJsonParts.AddedToken(Bos, "<s>", special: true),
+            TokenizerJsonParts.AddedToken(Eos, "</s>", special: true));
+        return TokenizerJsonParts.Document(addedTokens, normalizer, preTokenizer, postProcessor, decoder,
+            TokenizerJsonParts.BpeModel(vocab, merges, "<unk>", null, null, fuseUnknown, byteFallback, ignoreMerges: false));
     }
-
-    private static JsonObject AddedToken(int id, string content) => new()
-    {
-        ["id"] = id,
-        ["content"] = content,
-        ["single_word"] = false,
-        ["lstrip"] = false,
-        ["rstrip"] = false,
-        ["normalized"] = false,
-        ["special"] = true,
-    };
 }

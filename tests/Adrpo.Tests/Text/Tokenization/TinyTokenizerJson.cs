@@ -100,33 +100,17 @@ internal static class TinyTokenizerJson
             merges.Add(mergesAsPairs ? new JsonArray(left, right) : JsonValue.Create(left + " " + right));
         }
 
-        return new JsonObject
-        {
-            ["version"] = "1.0",
-            ["truncation"] = null,
-            ["padding"] = null,
-            ["added_tokens"] = new JsonArray(
-                AddedToken(End, "<|end|>", special: true),
-                AddedToken(Tool, "<tool>", special: false),
-                AddedToken(Bos, "<s>", special: true)),
-            ["normalizer"] = normalizer ?? (nfc ? new JsonObject { ["type"] = "NFC" } : null),
-            ["pre_tokenizer"] = preTokenizer ?? QwenPreTokenizer(QwenPattern),
-            ["post_processor"] = postProcessor ?? ByteLevel(),
-            ["decoder"] = ByteLevel(),
-            ["model"] = new JsonObject
-            {
-                ["type"] = modelType,
-                ["dropout"] = null,
-                ["unk_token"] = null,
-                ["continuing_subword_prefix"] = "",
-                ["end_of_word_suffix"] = "",
-                ["fuse_unk"] = false,
-                ["byte_fallback"] = false,
-                ["ignore_merges"] = ignoreMerges,
-                ["vocab"] = vocab,
-                ["merges"] = merges,
-            },
-        };
+        var addedTokens = new JsonArray(
+            TokenizerJsonParts.AddedToken(End, "<|end|>", special: true),
+            TokenizerJsonParts.AddedToken(Tool, "<tool>", special: false),
+            TokenizerJsonParts.AddedToken(Bos, "<s>", special: true));
+        return TokenizerJsonParts.Document(
+            addedTokens,
+            normalizer ?? (nfc ? new JsonObject { ["type"] = "NFC" } : null),
+            preTokenizer ?? QwenPreTokenizer(QwenPattern),
+            postProcessor ?? ByteLevel(),
+            ByteLevel(),
+            TokenizerJsonParts.BpeModel(vocab, merges, null, "", "", fuseUnknown: false, byteFallback: false, ignoreMerges, type: modelType));
     }
 
     public static JsonObject QwenPreTokenizer(string pattern) => new()
@@ -149,16 +133,5 @@ internal static class TinyTokenizerJson
         ["add_prefix_space"] = false,
         ["trim_offsets"] = false,
         ["use_regex"] = useRegex,
-    };
-
-    private static JsonObject AddedToken(int id, string content, bool special) => new()
-    {
-        ["id"] = id,
-        ["content"] = content,
-        ["single_word"] = false,
-        ["lstrip"] = false,
-        ["rstrip"] = false,
-        ["normalized"] = false,
-        ["special"] = special,
     };
 }
