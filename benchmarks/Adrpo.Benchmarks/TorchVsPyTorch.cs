@@ -1,7 +1,8 @@
 // TorchSharp versus PyTorch eager on the same training step: same architecture, same weights (written by this side
 // as safetensors), same batch, same thread count. Checks that both compute the same thing first, then times them
 // interleaved: per round, N steps here and N steps in the Python process (order alternating between rounds).
-//   dotnet run --project benchmarks/Adrpo.Benchmarks -c Release -- torch-vs-pytorch [rounds=5] [steps=4] [threads=1,2]
+//   dotnet run --project benchmarks/Adrpo.Benchmarks -c Release -- torch-vs-pytorch [rounds=5] [steps=4] [threads=1,2] [cases=lm,dit]
+// (naming cases, e.g. "dit", also skips the kernel table: the quick loop for one step's speed work)
 using Adrpo.Persistence;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -40,8 +41,13 @@ internal static class TorchVsPyTorch
             return;
         }
 
-        Kernels.Run(python, smoke ? 1 : 3, smoke ? 1 : 10, smoke ? 2_000 : 50_000);
-        foreach (var make in new Func<StepCase>[] { () => new LmStepCase(smoke), () => new DitStepCase(smoke) })
+        string[] cases = args.Length > 4 ? args[4].Split(',') : new[] { "lm", "dit" };
+        if (args.Length <= 4)
+        {
+            Kernels.Run(python, smoke ? 1 : 3, smoke ? 1 : 10, smoke ? 2_000 : 50_000);
+        }
+
+        foreach (var make in new Func<StepCase>[] { () => new LmStepCase(smoke), () => new DitStepCase(smoke) }.Where((_, i) => cases.Contains(i == 0 ? "lm" : "dit")))
         {
             using var c = make();
             string key = c is LmStepCase ? "lm" : "dit";
