@@ -22,6 +22,7 @@ internal abstract class StepCase : IDisposable
     public const double LearningRate = 1e-4;
     public const double ClipNorm = 1.0;
     private readonly Stopwatch _watch = new();
+    private double _cpuStart;
     private optim.Optimizer? _optimizer;
 
     public abstract string Name { get; }
@@ -30,6 +31,10 @@ internal abstract class StepCase : IDisposable
 
     /// <summary>Milliseconds of the last step: forward, loss (incl. the .item() of the guard), backward, clip + AdamW.</summary>
     public double[] Phases { get; } = new double[4];
+
+    /// <summary>The same split in the thread's CPU time (<see cref="ThreadCpuClock"/>): what the step cost, without the
+    /// time other jobs held the core.</summary>
+    public double[] CpuPhases { get; } = new double[4];
 
     /// <summary>The ADRPO coefficient by default; the fixed one for the adaptive-versus-fixed comparison.</summary>
     public IDivergenceCoefficient Coefficient { get; set; } = null!;
@@ -50,6 +55,7 @@ internal abstract class StepCase : IDisposable
         using var scope = NewDisposeScope();
         _optimizer ??= optim.AdamW(Trainable, LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0);
         _watch.Restart();
+        _cpuStart = ThreadCpuClock.Milliseconds();
         _optimizer.zero_grad();
         var output = Forward();
         Mark(0);
@@ -113,6 +119,7 @@ internal abstract class StepCase : IDisposable
     private void Mark(int phase)
     {
         Phases[phase] = _watch.Elapsed.TotalMilliseconds - Phases.Take(phase).Sum();
+        CpuPhases[phase] = ThreadCpuClock.Milliseconds() - _cpuStart - CpuPhases.Take(phase).Sum();
     }
 }
 
