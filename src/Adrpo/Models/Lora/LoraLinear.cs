@@ -96,8 +96,14 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
         }
 
         using var scope = NewDisposeScope();
-        var update = lora_B.forward(lora_A.forward(DropInput(input))) * (Alpha / Rank);
-        return (base_layer.forward(input) + update).MoveToOuterDisposeScope();
+        var output = base_layer.forward(input);                  // [..., out]
+        var hidden = lora_A.forward(DropInput(input));           // [..., r]
+        var shape = output.shape;
+        // W x + b + (alpha / r) B h as one GEMM accumulating into the base output (beta 1, alpha / r as the GEMM's
+        // alpha): PEFT's lora_B(h) * scale + add made two [..., out] temporaries, a multiply and an add forward and
+        // backward, 3-4% of the DiT ADRPO step. Same sum up to float rounding (the add happens inside the GEMM).
+        var fused = output.reshape(-1, shape[^1]).addmm(hidden.reshape(-1, Rank), lora_B.weight!.t(), beta: 1, alpha: (float)(Alpha / Rank));
+        return fused.reshape(shape).MoveToOuterDisposeScope();
     }
 
     /// <summary>Inverted dropout of the adapter input: zero each entry with probability p, scale the rest by 1 / (1 - p).</summary>
