@@ -277,6 +277,11 @@ internal sealed class DitStepCase : StepCase
 
     public override string Name => "DiT flow-matching ADRPO step";
 
+    /// <summary>The model and batch, for <see cref="DitOverheads"/>.</summary>
+    internal DitVelocityModel Dit => _model;
+
+    internal Tensor Input(string name) => Inputs[name];
+
     public override string Shape { get; }
 
     protected override nn.Module Model => _model;
