@@ -1,7 +1,8 @@
 """PyTorch mirrors of Adrpo's Qwen3 (src/Adrpo/Models/Language) and DiT + LoRA (src/Adrpo/Models/Dit, Models/Lora)
 modules, op for op and with the same state-dict names, so the weights the C# side saves load with strict=True.
 PyTorch 1.13 has no public scaled_dot_product_attention: the DiT attentions use the math form softmax(q k^T / sqrt(d)) v,
-the cross-attention's boolean key mask as SDPA reads it (a False key is excluded from the softmax: -inf before it).
+the cross-attention's boolean key mask as SDPA reads it (a False key is excluded from the softmax: -inf before it), with
+the scores keys first as DitCrossAttention.cs computes them.
 """
 import math
 
@@ -167,9 +168,9 @@ class DitCrossAttention(nn.Module):  # Models/Dit/DitCrossAttention.cs
         k_len, d = context.shape[1], h // self.heads
         q = self.q(x).reshape(b, n, self.heads, d).transpose(1, 2)
         kvs = self.kv(context).reshape(b, k_len, 2, self.heads, d).permute(2, 0, 3, 1, 4)
-        scores = q.matmul(kvs[0].transpose(-2, -1)) * (1.0 / math.sqrt(d))
-        scores = scores.masked_fill(key_mask.logical_not(), float("-inf"))
-        attended = torch.softmax(scores, -1).matmul(kvs[1])
+        scores = kvs[0].matmul(q.transpose(-2, -1)) * (1.0 / math.sqrt(d))  # keys first [B, h, K, N], as the C# layer
+        weights = scores.masked_fill(key_mask.transpose(-2, -1).logical_not(), float("-inf")).softmax(2)
+        attended = weights.transpose(-2, -1).matmul(kvs[1])
         return self.proj(attended.transpose(1, 2).reshape(b, n, h))
 
 
