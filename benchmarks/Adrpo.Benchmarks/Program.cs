@@ -5,6 +5,7 @@
 //   overhead [repetitions=30]                           adaptive vs fixed coefficient, loss + backward only (default)
 //   steps [iterations=12] [threads=1] [repetitions=20]  adaptive vs fixed, whole trainer iterations and update steps
 //   torch-vs-pytorch [rounds=5] [steps=4] [threads=1,2] the same training step in TorchSharp and PyTorch eager
+//   dit-overheads [reps=200]                           what Adrpo's own code adds to the DiT step, item by item
 //   kernels [rounds=3] [reps=10]                       single kernels and per-op cost, TorchSharp vs PyTorch
 //   kv [repetitions=3] [threads=1]                      generation tokens/s with and without the KV cache
 //   decode [newTokens=16] [threads=1] [repetitions=3]  batch-8 decoding step split at the Qwen3-0.6B shape vs memory bandwidth
@@ -31,6 +32,9 @@ switch (mode)
         break;
     case "torch-vs-pytorch":
         TorchVsPyTorch.Run(args, smoke: false);
+        break;
+    case "dit-overheads":
+        DitOverheads.Run(args);
         break;
     case "kernels":
         TorchVsPyTorch.RunKernels(args);
@@ -74,7 +78,7 @@ switch (mode)
         Console.WriteLine($"smoke: every mode ran in {watch.Elapsed.TotalSeconds:F1} s");
         break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'; expected overhead, steps, torch-vs-pytorch, kernels, kv, decode, kernel-paths, threads, logprob-memory, scale, soak, checks, geneval or smoke.");
+        Console.Error.WriteLine($"Unknown mode '{mode}'; expected overhead, steps, torch-vs-pytorch, dit-overheads, kernels, kv, decode, kernel-paths, threads, logprob-memory, scale, soak, checks, geneval or smoke.");
         Environment.Exit(2);
         break;
 }

@@ -81,6 +81,16 @@ internal sealed class PythonProcess : IDisposable
         return reply.Length > 3 ? reply[3..] : string.Empty;
     }
 
+    /// <summary>Runs <paramref name="steps"/> steps of case <paramref name="name"/>: per-step and per-phase milliseconds
+    /// (wall), and the per-phase milliseconds of the thread's CPU time.</summary>
+    public (List<double> Steps, List<double>[] Phases, List<double>[] CpuPhases) RunTimed(string name, int steps)
+    {
+        using var doc = JsonDocument.Parse(Send($"run {name} {steps}"));
+        var root = doc.RootElement;
+        List<double>[] Lists(string key) => root.GetProperty(key).EnumerateArray().Select(p => p.EnumerateArray().Select(e => e.GetDouble()).ToList()).ToArray();
+        return (root.GetProperty("steps").EnumerateArray().Select(e => e.GetDouble()).ToList(), Lists("phases"), Lists("cpu_phases"));
+    }
+
     /// <summary>Runs <paramref name="steps"/> steps of case <paramref name="name"/>: per-step and per-phase milliseconds.</summary>
     public (List<double> Steps, List<double>[] Phases) Run(string name, int steps)
     {

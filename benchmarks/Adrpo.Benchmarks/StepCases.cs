@@ -22,6 +22,7 @@ internal abstract class StepCase : IDisposable
     public const double LearningRate = 1e-4;
     public const double ClipNorm = 1.0;
     private readonly Stopwatch _watch = new();
+    private double _cpuStart;
     private optim.Optimizer? _optimizer;
 
     public abstract string Name { get; }
@@ -30,6 +31,10 @@ internal abstract class StepCase : IDisposable
 
     /// <summary>Milliseconds of the last step: forward, loss (incl. the .item() of the guard), backward, clip + AdamW.</summary>
     public double[] Phases { get; } = new double[4];
+
+    /// <summary>The same split in the thread's CPU time (<see cref="ThreadCpuClock"/>): what the step cost, without the
+    /// time other jobs held the core.</summary>
+    public double[] CpuPhases { get; } = new double[4];
 
     /// <summary>The ADRPO coefficient by default; the fixed one for the adaptive-versus-fixed comparison.</summary>
     public IDivergenceCoefficient Coefficient { get; set; } = null!;
@@ -50,6 +55,7 @@ internal abstract class StepCase : IDisposable
         using var scope = NewDisposeScope();
         _optimizer ??= optim.AdamW(Trainable, LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0);
         _watch.Restart();
+        _cpuStart = ThreadCpuClock.Milliseconds();
         _optimizer.zero_grad();
         var output = Forward();
         Mark(0);
@@ -113,6 +119,7 @@ internal abstract class StepCase : IDisposable
     private void Mark(int phase)
     {
         Phases[phase] = _watch.Elapsed.TotalMilliseconds - Phases.Take(phase).Sum();
+        CpuPhases[phase] = ThreadCpuClock.Milliseconds() - _cpuStart - CpuPhases.Take(phase).Sum();
     }
 }
 
@@ -181,9 +188,12 @@ internal sealed class LmStepCase : StepCase
     }
 }
 
-/// <summary>DiT velocity model with LoRA adapters (the trainer's defaults: rank 8, alpha 16 on qkv, proj, fc1,
-/// fc2); ADRPO flow-matching loss (eq. 6) against the base model's velocity (adapters off), as
-/// <c>FlowMatchingTrainingLoop.OnlineStep</c>.</summary>
+/// <summary>The library's DiT with token-level cross-attention, shaped as the embedded MiniDrawBench generator
+/// (<c>Embedded/MiniDrawBench/Weights/config.json</c>), with LoRA adapters on all its default targets (the trainer's
+/// defaults: rank 8, alpha 16 on attn.qkv, attn.proj, mlp.fc1, mlp.fc2, cross_attn.q, cross_attn.kv, cross_attn.proj);
+/// ADRPO flow-matching loss (eq. 6) against the base model's velocity (adapters off), as
+/// <c>FlowMatchingTrainingLoop.OnlineStep</c>. Each group shares one prompt, as in the trainer; the prompts have
+/// different token counts, so the empty slots (zeros) are masked out of the cross-attention.</summary>
 internal sealed class DitStepCase : StepCase
 {
     private readonly DitVelocityModel _model;
@@ -192,13 +202,23 @@ internal sealed class DitStepCase : StepCase
     public DitStepCase(bool tiny)
     {
         var config = tiny
-            ? new DitConfig { SampleSize = 8, InChannels = 3, PatchSize = 4, HiddenSize = 32, NumLayers = 1, NumAttentionHeads = 2, ConditionDim = 16, FrequencyEmbeddingSize = 32 }
-            : new DitConfig { SampleSize = 32, InChannels = 3, PatchSize = 4, HiddenSize = 128, NumLayers = 4, NumAttentionHeads = 4, ConditionDim = 384, FrequencyEmbeddingSize = 256 };
+            ? new DitConfig
+            {
+                SampleSize = 8, InChannels = 3, PatchSize = 4, HiddenSize = 32, NumLayers = 1, NumAttentionHeads = 2, ConditionDim = 16,
+                FrequencyEmbeddingSize = 32, CrossAttention = true, ConditionTokens = 3,
+            }
+            : new DitConfig
+            {
+                SampleSize = 32, InChannels = 3, PatchSize = 4, HiddenSize = 128, NumLayers = 4, NumAttentionHeads = 4, ConditionDim = 384,
+                FrequencyEmbeddingSize = 256, CrossAttention = true, ConditionTokens = 12,
+            };
         int batch = tiny ? 4 : 16;
         _group = tiny ? 2 : 8;
+        int[] promptTokens = tiny ? new[] { 2, 3 } : new[] { 5, 11 };   // per group; the rest of the 12 slots stay zero
         _model = new DitVelocityModel(config, new Generator(21));
         _model.AddLoraAdapters(tiny ? 2 : 8, tiny ? 4 : 16, new Generator(22));
         Fixtures.Randomise(_model, 23);
+        RandomiseAffineNorms(_model, 25);
         _model.SetTraining(true);
         Coefficient = AdaptiveDivergenceCoefficient.PaperFlowMatchingDefaults;
         var gen = new Generator(24);
@@ -207,21 +227,60 @@ internal sealed class DitStepCase : StepCase
         var (x0, x1, t) = (randn(shape, generator: gen), randn(shape, generator: gen), rand(new long[] { batch }, generator: gen));
         Keep("xt", FlowMatchingPath.Interpolate(x0, x1, t));
         Keep("t", t);
-        Keep("condition", randn(new long[] { batch, config.ConditionDim }, generator: gen));
+        Keep("condition", Conditions(config, promptTokens, _group, gen));
         Keep("u", FlowMatchingPath.TargetVelocity(x0, x1));
         Keep("rewards", rand(new long[] { batch }, generator: gen));
         long trainable = _model.TrainableParameters().Sum(p => p.numel());
-        Shape = $"DiT {config.SampleSize}x{config.SampleSize}x{config.InChannels}, patch {config.PatchSize}, hidden {config.HiddenSize}, {config.NumLayers} blocks, LoRA rank {(tiny ? 2 : 8)} ({trainable:N0} trainable of {_model.parameters().Sum(p => p.numel()):N0}), batch {batch}";
+        Shape = $"DiT {config.SampleSize}x{config.SampleSize}x{config.InChannels}, patch {config.PatchSize}, hidden {config.HiddenSize}, {config.NumLayers} blocks, " +
+            $"cross-attention to {config.ConditionTokens} token slots (prompts of {string.Join(" and ", promptTokens)} tokens), " +
+            $"LoRA rank {(tiny ? 2 : 8)} ({trainable:N0} trainable of {_model.parameters().Sum(p => p.numel()):N0}), batch {batch}";
         Settings = new Dictionary<string, object>
         {
             ["kind"] = "dit", ["sample"] = config.SampleSize, ["channels"] = config.InChannels, ["patch"] = config.PatchSize,
             ["hidden"] = config.HiddenSize, ["layers"] = config.NumLayers, ["heads"] = config.NumAttentionHeads, ["mlp"] = config.MlpHiddenSize,
-            ["condition"] = config.ConditionDim, ["frequency"] = config.FrequencyEmbeddingSize, ["rank"] = tiny ? 2 : 8, ["alpha"] = tiny ? 4.0 : 16.0,
-            ["group"] = _group, ["beta0"] = 1.0, ["amin"] = -1.0, ["amax"] = 1.0,
+            ["condition"] = config.ConditionDim, ["tokens"] = config.ConditionTokens, ["frequency"] = config.FrequencyEmbeddingSize,
+            ["rank"] = tiny ? 2 : 8, ["alpha"] = tiny ? 4.0 : 16.0, ["group"] = _group, ["beta0"] = 1.0, ["amin"] = -1.0, ["amax"] = 1.0,
         };
     }
 
+    /// <summary>[batch, D (1 + tokens)] rows <c>[pooled | token states | zeros]</c>, one prompt per group: the pooled
+    /// vector unit-norm (as MiniLM's), the token states N(0, 1) (norms of several units, as MiniLM's last hidden states).</summary>
+    private static Tensor Conditions(DitConfig config, int[] promptTokens, int group, Generator gen)
+    {
+        var rows = new List<Tensor>();
+        foreach (int tokens in promptTokens)
+        {
+            var pooled = randn(new long[] { 1, config.ConditionDim }, generator: gen);
+            var states = zeros(1, config.ConditionTokens * config.ConditionDim);
+            states[.., ..(tokens * config.ConditionDim)] = randn(new long[] { 1, tokens * config.ConditionDim }, generator: gen);
+            rows.Add(cat(new[] { pooled / pooled.norm(), states }, 1).expand(group, -1));
+        }
+
+        return cat(rows.ToArray(), 0).contiguous();
+    }
+
+    /// <summary>The affine layer norms (<c>norm_cross</c>, <c>context_embedder.0</c>) get weights near 1, as trained ones
+    /// have (<see cref="Fixtures.Randomise"/> gives every other 1-D parameter N(0, 0.02)).</summary>
+    private static void RandomiseAffineNorms(DitVelocityModel model, ulong seed)
+    {
+        var generator = new Generator(seed);
+        using var _ = no_grad();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            if (name.EndsWith("norm_cross.weight", StringComparison.Ordinal) || name == "context_embedder.0.weight")
+            {
+                using var scope = NewDisposeScope();
+                p.copy_(1 + (randn(p.shape, generator: generator) * 0.1));
+            }
+        }
+    }
+
     public override string Name => "DiT flow-matching ADRPO step";
+
+    /// <summary>The model and batch, for <see cref="DitOverheads"/>.</summary>
+    internal DitVelocityModel Dit => _model;
+
+    internal Tensor Input(string name) => Inputs[name];
 
     public override string Shape { get; }
 

@@ -1,7 +1,8 @@
 // TorchSharp versus PyTorch eager on the same training step: same architecture, same weights (written by this side
 // as safetensors), same batch, same thread count. Checks that both compute the same thing first, then times them
 // interleaved: per round, N steps here and N steps in the Python process (order alternating between rounds).
-//   dotnet run --project benchmarks/Adrpo.Benchmarks -c Release -- torch-vs-pytorch [rounds=5] [steps=4] [threads=1,2]
+//   dotnet run --project benchmarks/Adrpo.Benchmarks -c Release -- torch-vs-pytorch [rounds=5] [steps=4] [threads=1,2] [cases=lm,dit]
+// (naming cases, e.g. "dit", also skips the kernel table: the quick loop for one step's speed work)
 using Adrpo.Persistence;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -40,8 +41,13 @@ internal static class TorchVsPyTorch
             return;
         }
 
-        Kernels.Run(python, smoke ? 1 : 3, smoke ? 1 : 10, smoke ? 2_000 : 50_000);
-        foreach (var make in new Func<StepCase>[] { () => new LmStepCase(smoke), () => new DitStepCase(smoke) })
+        string[] cases = args.Length > 4 ? args[4].Split(',') : new[] { "lm", "dit" };
+        if (args.Length <= 4)
+        {
+            Kernels.Run(python, smoke ? 1 : 3, smoke ? 1 : 10, smoke ? 2_000 : 50_000);
+        }
+
+        foreach (var make in new Func<StepCase>[] { () => new LmStepCase(smoke), () => new DitStepCase(smoke) }.Where((_, i) => cases.Contains(i == 0 ? "lm" : "dit")))
         {
             using var c = make();
             string key = c is LmStepCase ? "lm" : "dit";
@@ -113,30 +119,36 @@ internal static class TorchVsPyTorch
         }
 
         var (sharp, torchPy) = (new List<double>(), new List<double>());
+        var (sharpCpu, torchPyCpu) = (new List<double>(), new List<double>());
         var (sharpPhases, pyPhases) = (PhaseLists(), PhaseLists());
-        var roundRatios = new List<double>();
+        var (sharpCpuPhases, pyCpuPhases) = (PhaseLists(), PhaseLists());
+        var (roundRatios, roundCpuRatios) = (new List<double>(), new List<double>());
         for (int r = 0; r < rounds; r++)
         {
-            List<double> ours = new(), theirs = new();
+            List<double> ours = new(), theirs = new(), oursCpu = new(), theirsCpu = new();
             void Ours()
             {
                 for (int s = 0; s < steps; s++)
                 {
                     ours.Add(c.Step());
+                    oursCpu.Add(c.CpuPhases.Sum());
                     for (int p = 0; p < 4; p++)
                     {
                         sharpPhases[p].Add(c.Phases[p]);
+                        sharpCpuPhases[p].Add(c.CpuPhases[p]);
                     }
                 }
             }
 
             void Theirs()
             {
-                var (times, phases) = python.Run(key, steps);
+                var (times, phases, cpuPhases) = python.RunTimed(key, steps);
                 theirs.AddRange(times);
+                theirsCpu.AddRange(Enumerable.Range(0, times.Count).Select(i => cpuPhases.Sum(p => p[i])));
                 for (int p = 0; p < 4; p++)
                 {
                     pyPhases[p].AddRange(phases[p]);
+                    pyCpuPhases[p].AddRange(cpuPhases[p]);
                 }
             }
 
@@ -153,13 +165,19 @@ internal static class TorchVsPyTorch
 
             sharp.AddRange(ours);
             torchPy.AddRange(theirs);
+            sharpCpu.AddRange(oursCpu);
+            torchPyCpu.AddRange(theirsCpu);
             roundRatios.Add(Bench.Median(ours) / Bench.Median(theirs));
+            roundCpuRatios.Add(Bench.Median(oursCpu) / Bench.Median(theirsCpu));
         }
 
         Console.WriteLine($"  per step (median of {sharp.Count}): TorchSharp {Bench.F(Bench.Median(sharp))} ms, PyTorch {Bench.F(Bench.Median(torchPy))} ms; " +
             $"ratio TorchSharp/PyTorch {Bench.F(Bench.Median(sharp) / Bench.Median(torchPy), "F3")} (median of per-round ratios {Bench.F(Bench.Median(roundRatios), "F3")}, range {Bench.F(roundRatios.Min(), "F3")}-{Bench.F(roundRatios.Max(), "F3")}); {Bench.Load()}");
         Console.WriteLine("  phases (medians, ms): " + string.Join(", ", PhaseNames.Select((name, p) =>
             $"{name} {Bench.F(Bench.Median(sharpPhases[p]))} vs {Bench.F(Bench.Median(pyPhases[p]))}")));
+        Console.WriteLine($"  thread CPU time per step (median): TorchSharp {Bench.F(Bench.Median(sharpCpu))} ms, PyTorch {Bench.F(Bench.Median(torchPyCpu))} ms; " +
+            $"ratio {Bench.F(Bench.Median(sharpCpu) / Bench.Median(torchPyCpu), "F3")} (per-round {Bench.F(roundCpuRatios.Min(), "F3")}-{Bench.F(roundCpuRatios.Max(), "F3")}); phases: " +
+            string.Join(", ", PhaseNames.Select((name, p) => $"{name} {Bench.F(Bench.Median(sharpCpuPhases[p]))} vs {Bench.F(Bench.Median(pyCpuPhases[p]))}")));
     }
 
     private static List<double>[] PhaseLists() => Enumerable.Range(0, 4).Select(_ => new List<double>()).ToArray();

@@ -8,7 +8,7 @@ imports stay out of every timing:
   setup NAME FOLDER      load FOLDER/config.json, weights.safetensors, inputs.safetensors as case NAME
   check NAME FILE        one forward/backward without an update; write output, loss and gradients to FILE
   threads N              torch.set_num_threads(N) and the same for OpenBLAS; replies the counts in effect
-  run NAME STEPS         STEPS training steps; replies per-step milliseconds and the phase split
+  run NAME STEPS         STEPS training steps; replies per-step milliseconds and the phase split (wall and thread CPU)
   reference NAME         (lm) a no-grad forward and its token log-probs, kept as the case's ref_logp; replies milliseconds
   ops COUNT              per-op overhead: COUNT small adds (plain, then autograd-tracked); replies microseconds per op
   kernels REPS           REPS forward+backward runs of each kernel in kernels.py; replies milliseconds per run
@@ -146,21 +146,23 @@ class Case:
         weighted_matching.mean().detach(), weighted_w2.mean().detach(), w2.mean().detach()  # the metrics the C# loss returns
         return loss
 
-    def step(self, phases):
-        start = time.perf_counter()
+    def step(self, phases, cpu_phases):  # cpu_phases: the thread's CPU time (time.thread_time), as ThreadCpuClock.cs
+        start, c0 = time.perf_counter(), time.thread_time()
         self.optimizer.zero_grad(set_to_none=False)
         output = self.forward()
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.thread_time()
         loss = self.loss(output)
         value = loss.item()
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.thread_time()
         loss.backward()
-        t3 = time.perf_counter()
+        t3, c3 = time.perf_counter(), time.thread_time()
         torch.nn.utils.clip_grad_norm_(self.trainable, self.c["clip"])
         self.optimizer.step()
-        t4 = time.perf_counter()
+        t4, c4 = time.perf_counter(), time.thread_time()
         for k, (a, b) in enumerate([(start, t1), (t1, t2), (t2, t3), (t3, t4)]):
             phases[k].append((b - a) * 1e3)
+        for k, (a, b) in enumerate([(c0, c1), (c1, c2), (c2, c3), (c3, c4)]):
+            cpu_phases[k].append((b - a) * 1e3)
         return (t4 - start) * 1e3 if value == value else float("nan")
 
     def reference(self):  # the trainer's reference pass: no autograd, log-probs of the batch's own tokens
@@ -219,9 +221,9 @@ def main():
             elif words[0] == "reference":
                 reply = f"ok {cases[words[1]].reference():.3f}"
             elif words[0] == "run":
-                phases = [[], [], [], []]
-                times = [cases[words[1]].step(phases) for _ in range(int(words[2]))]
-                reply = "ok " + json.dumps({"steps": times, "phases": phases})
+                phases, cpu_phases = [[], [], [], []], [[], [], [], []]
+                times = [cases[words[1]].step(phases, cpu_phases) for _ in range(int(words[2]))]
+                reply = "ok " + json.dumps({"steps": times, "phases": phases, "cpu_phases": cpu_phases})
             elif words[0] == "ops":
                 reply = "ok " + json.dumps(kernels.ops(int(words[1])))
             elif words[0] == "kernels":

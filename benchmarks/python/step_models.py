@@ -1,6 +1,8 @@
 """PyTorch mirrors of Adrpo's Qwen3 (src/Adrpo/Models/Language) and DiT + LoRA (src/Adrpo/Models/Dit, Models/Lora)
 modules, op for op and with the same state-dict names, so the weights the C# side saves load with strict=True.
-PyTorch 1.13 has no public scaled_dot_product_attention: the DiT attention uses the math form softmax(q k^T / sqrt(d)) v.
+PyTorch 1.13 has no public scaled_dot_product_attention: the DiT attentions use the math form softmax(q k^T / sqrt(d)) v,
+the cross-attention's boolean key mask as SDPA reads it (a False key is excluded from the softmax: -inf before it), with
+the scores keys first as DitCrossAttention.cs computes them.
 """
 import math
 
@@ -152,6 +154,26 @@ class DitAttention(nn.Module):
         return self.proj(attended.transpose(1, 2).reshape(b, n, h))
 
 
+class DitCrossAttention(nn.Module):  # Models/Dit/DitCrossAttention.cs
+    def __init__(self, c):
+        super().__init__()
+        h = c["hidden"]
+        self.heads = c["heads"]
+        self.q = LoraLinear(h, h, c["rank"], c["alpha"])
+        self.kv = LoraLinear(h, 2 * h, c["rank"], c["alpha"])
+        self.proj = LoraLinear(h, h, c["rank"], c["alpha"])
+
+    def forward(self, x, context, key_mask):
+        b, n, h = x.shape
+        k_len, d = context.shape[1], h // self.heads
+        q = self.q(x).reshape(b, n, self.heads, d).transpose(1, 2)
+        kvs = self.kv(context).reshape(b, k_len, 2, self.heads, d).permute(2, 0, 3, 1, 4)
+        scores = kvs[0].matmul(q.transpose(-2, -1)) * (1.0 / math.sqrt(d))  # keys first [B, h, K, N], as the C# layer
+        weights = scores.masked_fill(key_mask.transpose(-2, -1).logical_not(), float("-inf")).softmax(2)
+        attended = weights.transpose(-2, -1).matmul(kvs[1])
+        return self.proj(attended.transpose(1, 2).reshape(b, n, h))
+
+
 class DitMlp(nn.Module):
     def __init__(self, c):
         super().__init__()
@@ -175,10 +197,15 @@ class DitBlock(nn.Module):
         self.norm2 = nn.LayerNorm(h, eps=1e-6, elementwise_affine=False)
         self.mlp = DitMlp(c)
         self.adaLN_modulation = nn.Sequential(nn.SiLU(), nn.Linear(h, 6 * h))
+        if c.get("tokens", 0) > 0:
+            self.norm_cross = nn.LayerNorm(h, eps=1e-6)
+            self.cross_attn = DitCrossAttention(c)
 
-    def forward(self, x, c):
+    def forward(self, x, c, context, mask):
         shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp, gate_mlp = self.adaLN_modulation(c).unsqueeze(1).chunk(6, dim=2)
         x = x + gate_msa * self.attn(modulate(self.norm1(x), shift_msa, scale_msa))
+        if context is not None:
+            x = x + self.cross_attn(self.norm_cross(x), context, mask)
         return x + gate_mlp * self.mlp(modulate(self.norm2(x), shift_mlp, scale_mlp))
 
 
@@ -226,16 +253,29 @@ class DitVelocityModel(nn.Module):
         self.x_embedder = PatchEmbed(c)
         self.t_embedder = TimestepEmbedding(c)
         self.y_embedder = nn.Linear(c["condition"], c["hidden"])
+        self.tokens = c.get("tokens", 0)
+        if self.tokens > 0:
+            self.context_embedder = nn.Sequential(nn.LayerNorm(c["condition"], eps=1e-6), nn.Linear(c["condition"], c["hidden"]))
         self.blocks = nn.ModuleList([DitBlock(c) for _ in range(c["layers"])])
         self.final_layer = FinalLayer(c)
         for name, p in self.named_parameters():  # AddLoraAdapters: only the adapters train
             p.requires_grad_(".lora_" in name)
 
+    def embed_context(self, condition):  # DitVelocityModel.EmbedContext: slot 0 (pooled) always visible, zero slots hidden
+        b = condition.shape[0]
+        slots = condition.reshape(b, 1 + self.tokens, self.c["condition"])
+        filled = slots.abs().amax(2) > 0
+        always_first = torch.arange(1 + self.tokens).eq(0).unsqueeze(0)
+        return self.context_embedder(slots), (filled | always_first).reshape(b, 1, 1, 1 + self.tokens)
+
     def forward(self, xt, t, condition):
         x = self.x_embedder(xt)
-        c = self.t_embedder(t.to(xt.dtype)) + self.y_embedder(condition.to(xt.dtype))
+        condition = condition.to(xt.dtype)
+        pooled = condition.narrow(1, 0, self.c["condition"]) if self.tokens > 0 else condition
+        c = self.t_embedder(t.to(xt.dtype)) + self.y_embedder(pooled)
+        context, mask = self.embed_context(condition) if self.tokens > 0 else (None, None)
         for block in self.blocks:
-            x = block(x, c)
+            x = block(x, c, context, mask)
         patches = self.final_layer(x, c)
         b, p, ch, grid = xt.shape[0], self.c["patch"], self.c["channels"], self.c["sample"] // self.c["patch"]
         x = patches.reshape(b, grid, grid, p, p, ch).permute(0, 5, 1, 3, 2, 4)

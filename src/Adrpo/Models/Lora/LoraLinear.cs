@@ -96,8 +96,21 @@ internal sealed class LoraLinear : nn.Module<Tensor, Tensor>
         }
 
         using var scope = NewDisposeScope();
-        var update = lora_B.forward(lora_A.forward(DropInput(input))) * (Alpha / Rank);
-        return (base_layer.forward(input) + update).MoveToOuterDisposeScope();
+        var output = base_layer.forward(input);                                   // [..., out]
+        var shape = output.shape;
+        var x = DropInput(input);
+        var flat = x.reshape(-1, x.shape[^1]);                                    // [M, in]
+        // W x + b + (alpha / r) B A x, written so that libtorch's matmul backward picks the fast GEMM orientations for
+        // the thin rank-r products (its mm backward follows the operands' layouts): h is used as the transpose of
+        // A x^T [r, M] (column-major), so dL/dh is computed as B^T dL/dy^T; B^T is passed contiguous, so dL/dB^T is
+        // h^T dL/dy. The plain form (lora_B(lora_A(x)) * scale + add) ran those as [M, out] x [out, r] and
+        // [out, M] x [M, r], which oneMKL's generic path (non-Intel CPUs) runs 4-5x slower (0.45-0.51 ms against
+        // 0.10-0.11 at M 1024, out 384; 1.6-2.7x on the Intel path). The update accumulates into the base output in
+        // the same addmm (alpha / r as the GEMM's alpha): no [..., out] temporaries, multiply or add. Forward and
+        // backward: 6% of the DiT ADRPO step on the generic path. Same sum up to float rounding.
+        var hiddenT = lora_A.weight!.mm(flat.t());                               // [r, M]
+        var fused = output.reshape(-1, shape[^1]).addmm(hiddenT.t(), lora_B.weight!.t().contiguous(), beta: 1, alpha: (float)(Alpha / Rank));
+        return fused.reshape(shape).MoveToOuterDisposeScope();
     }
 
     /// <summary>Inverted dropout of the adapter input: zero each entry with probability p, scale the rest by 1 / (1 - p).</summary>
