@@ -70,6 +70,13 @@ internal abstract class StepCase : IDisposable
         return Phases.Sum() + (float.IsFinite(value) ? 0 : double.NaN);
     }
 
+    /// <summary>
+    /// The positions of the forward output the equivalence check compares, broadcastable to it (null: all). A
+    /// left-padded query position attends to no key at all, so what either side writes there is arbitrary (and never
+    /// read: the loss masks it out, which the loss and gradient comparisons confirm).
+    /// </summary>
+    public virtual Tensor? ComparedOutputPositions => null;
+
     /// <summary>The forward output, the loss and every trainable gradient of one forward/backward, no update.</summary>
     public Dictionary<string, Tensor> Check()
     {
@@ -179,6 +186,8 @@ internal sealed class LmStepCase : StepCase
     protected override Dictionary<string, object> Settings { get; }
 
     protected override Tensor Forward() => _model.forward(Inputs["input_ids"], Inputs["attention_mask"]);
+
+    public override Tensor? ComparedOutputPositions => Inputs["attention_mask"].ne(0).unsqueeze(-1);   // [B, T, 1]
 
     protected override Tensor Loss(Tensor output)
     {
