@@ -90,9 +90,8 @@ var (splitTrain, splitTest) = Bench.Split(seed: Seed);
 // one of the 24: scored on its 2 images, one flipped image moves the overall score (the mean of six categories) by up
 // to 1/6, as it counts in both. So, as the MiniGenEval study does, all 24 are held out with the split's 100 (123 prompts, 246 images), and the
 // rest of the training split trains.
-static bool IsSingleObject(Adrpo.Data.MiniDrawBench.MiniDrawBenchPrompt p) => p.Scene.Second is null && p.Scene.Count == 1;
-var trainPrompts = splitTrain.Where(p => !IsSingleObject(p)).ToList();
-var testPrompts = splitTest.Concat(splitTrain.Where(IsSingleObject)).ToList();
+var trainPrompts = splitTrain.Where(p => !p.Scene.IsSingleObject).ToList();
+var testPrompts = splitTest.Concat(splitTrain.Where(p => p.Scene.IsSingleObject)).ToList();
 var t2iEvalPrompts = testPrompts.SelectMany(p => Enumerable.Repeat(p.Text, T2iEvalSamplesPerPrompt)).ToList();
 var gridPrompts = Enumerable.Range(0, T2iGridPrompts).Select(i => testPrompts[i * testPrompts.Count / T2iGridPrompts].Text).ToList();
 var generation = new GenerationSettings { Seed = Seed, OdeSteps = T2iOdeSteps, ComputeThreads = ComputeThreadsOption };

@@ -48,7 +48,7 @@ internal static class GenEvalStudyRun
     /// <summary>The training prompts: the split's training prompts less the single-object ones.</summary>
     public static IReadOnlyList<string> TrainingPrompts() => Bench.Split(seed: SplitSeed).Train.Where(p => !IsSingleObject(p)).Select(p => p.Text).ToList();
 
-    private static bool IsSingleObject(MiniDrawBenchPrompt prompt) => prompt.Category == PromptCategory.Counting && prompt.Scene.Count == 1;
+    private static bool IsSingleObject(MiniDrawBenchPrompt prompt) => prompt.Scene.IsSingleObject;
 
     /// <summary>Trains one run (or only evaluates, for <see cref="RunSpec.PreTrained"/>) and writes its points, and the picture prompts' final samples to <paramref name="imagesPath"/>.</summary>
     public static void Run(string method, double learningRate, int seed, int iterations, int interval, string csv, string imagesPath)

@@ -36,6 +36,11 @@ public sealed record Scene
     /// <summary>How many copies of <see cref="First"/> the image shows: 1 to <see cref="MaxCount"/> for counting scenes, 1 otherwise.</summary>
     public int Count { get; }
 
+    /// <summary>A count-1 counting scene ("one red circle"): what GenEval's single_object and colors categories score
+    /// (<see cref="Verification.SceneVerifier"/>), and what the studies hold out of training so that those categories
+    /// rest on all 24 such prompts.</summary>
+    internal bool IsSingleObject => Category == PromptCategory.Counting && Count == 1;
+
     /// <summary>Where <see cref="First"/> lies relative to <see cref="Second"/>; set for spatial scenes only.</summary>
     internal SpatialRelation? Relation { get; }
 

@@ -57,7 +57,7 @@ internal static class SceneVerifier
         var categories = new List<(GenEvalCategory, bool)>();
         switch (scene.Category)
         {
-            case PromptCategory.Counting when scene.Count == 1:
+            case PromptCategory.Counting when scene.IsSingleObject:
                 categories.Add((GenEvalCategory.SingleObject, objects.Count == 1 && objects[0].Shape == scene.First.Shape));
                 categories.Add((GenEvalCategory.Colors, correct));
                 break;
