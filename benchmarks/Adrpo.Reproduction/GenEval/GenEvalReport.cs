@@ -25,18 +25,26 @@ internal static class GenEvalReport
             md.AppendLine(line + "  ");
         }
 
-        // The grid.
-        md.AppendLine().AppendLine(inv, $"## Learning-rate grid (seed {gridSeed})").AppendLine();
-        md.AppendLine("Each method keeps the rate with the highest training reward (partial credit of its own training samples) over the last evaluation interval; the held-out scores are shown, not used.").AppendLine();
-        md.AppendLine("| method | learning rate | training reward, last interval | held-out overall | held-out partial credit | diversity | W2 | chosen |").AppendLine("|---|---|---|---|---|---|---|---|");
-        foreach (string method in methods)
+        // The grid, or the rates given instead of one.
+        if (grid.Count == 0)
         {
-            foreach (double rate in rates)
+            md.AppendLine().AppendLine("## Learning rates").AppendLine();
+            md.AppendLine(inv, $"No grid in this run: each method ran at the rate given with `--rates` ({string.Join(", ", chosen.Select(kv => $"{kv.Key} {kv.Value:G3}"))}), the rates an earlier grid chose.");
+        }
+        else
+        {
+            md.AppendLine().AppendLine(inv, $"## Learning-rate grid (seed {gridSeed})").AppendLine();
+            md.AppendLine("Each method keeps the rate with the highest training reward (partial credit of its own training samples) over the last evaluation interval; the held-out scores are shown, not used.").AppendLine();
+            md.AppendLine("| method | learning rate | training reward, last interval | held-out overall | held-out partial credit | diversity | W2 | chosen |").AppendLine("|---|---|---|---|---|---|---|---|");
+            foreach (string method in methods)
             {
-                if (grid.Where(p => p.Method == method && p.LearningRate == rate).MaxBy(p => p.Iteration) is { } f)
+                foreach (double rate in rates)
                 {
-                    bool isChosen = chosen.TryGetValue(method, out double c) && c == rate;
-                    md.AppendLine(inv, $"| {method} | {rate:G3} | {f.TrainingReward:F4} | {f.Overall:F4} | {f.PartialCredit:F4} | {f.Diversity:F3} | {f.W2:E2} | {(isChosen ? "**yes**" : string.Empty)} |");
+                    if (grid.Where(p => p.Method == method && p.LearningRate == rate).MaxBy(p => p.Iteration) is { } f)
+                    {
+                        bool isChosen = chosen.TryGetValue(method, out double c) && c == rate;
+                        md.AppendLine(inv, $"| {method} | {rate:G3} | {f.TrainingReward:F4} | {f.Overall:F4} | {f.PartialCredit:F4} | {f.Diversity:F3} | {f.W2:E2} | {(isChosen ? "**yes**" : string.Empty)} |");
+                    }
                 }
             }
         }

@@ -14,9 +14,11 @@ namespace Adrpo.Reproduction.GenEval;
 /// First a learning-rate grid on one seed: each method keeps the rate whose training reward over the last interval is
 /// highest (training samples only; the held-out prompts play no part in the choice), so no baseline is judged at a rate
 /// chosen for ADRPO. Then the other seeds at each method's chosen rate. Every run is a worker process, two at a time.
+/// <c>--rates ADRPO=1e-3,Flow-GRPO=3e-3,...</c> skips the grid and runs every seed at the rates given (the methods
+/// named there), for a rerun that reuses an earlier grid's choice; the report says so.
 ///   dotnet run --project benchmarks/Adrpo.Reproduction -c Release -- minigeneval [--seeds 1,2,3] [--lrs 1e-3,3e-3,1e-2]
-///       [--iterations 30] [--interval 15] [--methods ADRPO,Flow-GRPO,...] [--parallel 2] [--out benchmarks/results/minigeneval]
-///       [--fresh]
+///       [--iterations 30] [--interval 15] [--methods ADRPO,Flow-GRPO,...] [--rates METHOD=RATE,...] [--parallel 2]
+///       [--out benchmarks/results/minigeneval] [--fresh]
 /// A rerun skips runs whose CSV exists (--fresh deletes them first) and rewrites the report.
 /// </summary>
 internal static class GenEvalStudy
@@ -35,6 +37,7 @@ internal static class GenEvalStudy
         var methods = FlowMethods.AllNames.ToList();
         int iterations = 30, interval = 15, parallel = Math.Clamp(Environment.ProcessorCount, 1, 2);
         bool fresh = false;
+        Dictionary<string, double>? fixedRates = null;
         string output = Path.Combine("benchmarks", "results", "minigeneval");
         for (int i = 1; i < args.Length; i++)
         {
@@ -46,10 +49,11 @@ internal static class GenEvalStudy
                 case "--iterations": iterations = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--interval": interval = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--methods": methods = Value().Split(',').ToList(); methods.ForEach(m => FlowMethods.Parse(m)); break;
+                case "--rates": fixedRates = ParseRates(Value()); methods = fixedRates.Keys.ToList(); break;
                 case "--parallel": parallel = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--out": output = Value(); break;
                 case "--fresh": fresh = true; break;
-                default: throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: {Command} [--seeds 1,2,3] [--lrs 1e-3,3e-3,1e-2] [--iterations 30] [--interval 15] [--methods {string.Join(',', FlowMethods.AllNames)}] [--parallel 2] [--out FOLDER] [--fresh]");
+                default: throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: {Command} [--seeds 1,2,3] [--lrs 1e-3,3e-3,1e-2] [--iterations 30] [--interval 15] [--methods {string.Join(',', FlowMethods.AllNames)}] [--rates METHOD=RATE,...] [--parallel 2] [--out FOLDER] [--fresh]");
             }
         }
 
@@ -68,14 +72,16 @@ internal static class GenEvalStudy
         int gridSeed = seeds[0];
 
         // 1. The pre-trained model on every seed's evaluation draws, and the learning-rate grid on the first seed.
-        var grid = methods.SelectMany(m => rates.Select(lr => new Planned(m, lr, gridSeed))).ToList();
+        var grid = fixedRates is null ? methods.SelectMany(m => rates.Select(lr => new Planned(m, lr, gridSeed))).ToList() : [];
         var pre = seeds.Select(s => new Planned(RunSpec.PreTrained, 0, s)).ToList();
-        Console.WriteLine($"MiniGenEval study: {methods.Count} methods x {rates.Length} learning rates on seed {gridSeed}, then seeds {string.Join(",", seeds.Skip(1))} at each method's chosen rate; {iterations} iterations; {parallel} at a time. Output: {output}");
+        Console.WriteLine(fixedRates is null
+            ? $"MiniGenEval study: {methods.Count} methods x {rates.Length} learning rates on seed {gridSeed}, then seeds {string.Join(",", seeds.Skip(1))} at each method's chosen rate; {iterations} iterations; {parallel} at a time. Output: {output}"
+            : $"MiniGenEval study: {methods.Count} methods at the rates given, seeds {string.Join(",", seeds)}, no grid; {iterations} iterations; {parallel} at a time. Output: {output}");
         int executed = pre.Concat(grid).Count(r => !File.Exists(Csv(r)));
         int failed = Execute(pre.Concat(grid).ToList(), Csv, Samples, iterations, interval, parallel, logs);
 
         // 2. Each method's rate: the highest training reward over the last interval of its grid runs.
-        var chosen = new Dictionary<string, double>();
+        var chosen = fixedRates ?? new Dictionary<string, double>();
         foreach (string method in methods)
         {
             var done = grid.Where(r => r.Method == method && File.Exists(Csv(r))).Select(r => (r.LearningRate, Final: GenEvalPoint.Read(Csv(r)).MaxBy(p => p.Iteration)!)).ToList();
@@ -86,7 +92,7 @@ internal static class GenEvalStudy
         }
 
         // 3. The remaining seeds at the chosen rates.
-        var study = chosen.SelectMany(kv => seeds.Skip(1).Select(s => new Planned(kv.Key, kv.Value, s))).ToList();
+        var study = chosen.SelectMany(kv => seeds.Skip(fixedRates is null ? 1 : 0).Select(s => new Planned(kv.Key, kv.Value, s))).ToList();
         executed += study.Count(r => !File.Exists(Csv(r)));
         failed += Execute(study, Csv, Samples, iterations, interval, parallel, logs);
 
@@ -101,7 +107,10 @@ internal static class GenEvalStudy
             pictures.Insert(0, comparison);
         }
 
-        string command = $"dotnet run --project benchmarks/Adrpo.Reproduction -c Release -- {Command} --seeds {string.Join(",", seeds)} --lrs {string.Join(",", rates.Select(r => r.ToString("R", CultureInfo.InvariantCulture)))} --iterations {iterations} --interval {interval}";
+        string rateArguments = fixedRates is null
+            ? $"--lrs {string.Join(",", rates.Select(r => r.ToString("R", CultureInfo.InvariantCulture)))}"
+            : $"--rates {string.Join(",", fixedRates.Select(kv => FormattableString.Invariant($"{kv.Key}={kv.Value:R}")))}";
+        string command = $"dotnet run --project benchmarks/Adrpo.Reproduction -c Release -- {Command} --seeds {string.Join(",", seeds)} {rateArguments} --iterations {iterations} --interval {interval}";
         // Each invocation's wall time and runs executed, so that a rerun that only rewrites the report still states the study's cost.
         string invocations = Path.Combine(runs, "invocations.csv");
         File.AppendAllText(invocations, FormattableString.Invariant($"{DateTime.UtcNow:O},{clock.Elapsed.TotalSeconds:F0},{executed}\n"));
@@ -111,6 +120,30 @@ internal static class GenEvalStudy
         Console.WriteLine(report);
         Console.WriteLine(FormattableString.Invariant($"MiniGenEval study: {executed} run(s) executed, {failed} failed, {points.Count} evaluations; report {Path.Combine(output, "README.md")}; {clock.Elapsed.TotalMinutes:F1} min"));
         return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// <c>--rates</c>'s value: METHOD=RATE pairs separated by commas (<c>ADRPO=1e-3,Flow-GRPO=3e-3</c>), each method known
+    /// and named once, each rate positive.
+    /// </summary>
+    internal static Dictionary<string, double> ParseRates(string value)
+    {
+        var rates = new Dictionary<string, double>();
+        foreach (string[] pair in value.Split(',').Select(pair => pair.Split('=')))
+        {
+            if (pair.Length != 2 || !double.TryParse(pair[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double rate) || !(rate > 0) || double.IsInfinity(rate))
+            {
+                throw new ArgumentException($"--rates takes METHOD=RATE pairs separated by commas, each rate positive and finite; got '{string.Join('=', pair)}'.");
+            }
+
+            FlowMethods.Parse(pair[0]);   // throws, naming the known methods, for an unknown one
+            if (!rates.TryAdd(pair[0], rate))
+            {
+                throw new ArgumentException($"--rates names {pair[0]} twice.");
+            }
+        }
+
+        return rates;
     }
 
     public static int Worker(string[] args)
