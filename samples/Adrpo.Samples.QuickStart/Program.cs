@@ -42,7 +42,7 @@ const int ComputeThreadsOption = 0;
 // Text-to-image ADRPO (AdrpoFlowMatchingTrainer). Each iteration: 4 prompts x 8 samples x 20 ODE steps, then updates.
 // The default run keeps the whole job under 3 minutes on an idle 2-core machine; --full runs the longer schedule.
 const int T2iIterations = 30, T2iIterationsFull = 60;
-const double T2iLearningRate = 1e-3;   // the MiniGenEval study's grid chose 1e-3 for ADRPO (of 1e-3, 3e-3, 1e-2; benchmarks/results/minigeneval)
+const double T2iLearningRate = 1e-3;   // the MiniGenEval study's grid chose 1e-3 for ADRPO (of 1e-3, 3e-3, 1e-2; benchmarks/results/minigeneval-12k-generator)
 const int T2iUpdatesPerIteration = 4;
 const AdvantageScaling T2iAdvantageScaling = AdvantageScaling.Group;
 const int T2iLoraRank = 8;
