@@ -85,13 +85,11 @@ using var encoder = EmbeddedMiniDrawBench.CreateTextEncoder();
 // ---- 1. Text-to-image: ADRPO flow matching. ---------------------------------------------------------------------------
 Console.WriteLine($"\n[1/2] Text-to-image: ADRPO flow matching, {t2iIterations} iterations x {T2iPromptsPerIteration} prompts x {T2iSamplesPerPrompt} samples, lr {T2iLearningRate}, {T2iUpdatesPerIteration} updates per iteration, advantage scaling {T2iAdvantageScaling}, LoRA rank {T2iLoraRank}");
 using var embedder = new ResNetImageEmbedder(intraOpThreads: computeThreads);
-var (splitTrain, splitTest) = Bench.Split(seed: Seed);
 // GenEval's single_object and colors categories are the count-1 prompts ("one red circle"), and the split holds out only
 // one of the 24: scored on its 2 images, one flipped image moves the overall score (the mean of six categories) by up
 // to 1/6, as it counts in both. So, as the MiniGenEval study does, all 24 are held out with the split's 100 (123 prompts, 246 images), and the
 // rest of the training split trains.
-var trainPrompts = splitTrain.Where(p => !p.Scene.IsSingleObject).ToList();
-var testPrompts = splitTest.Concat(splitTrain.Where(p => p.Scene.IsSingleObject)).ToList();
+var (trainPrompts, testPrompts) = Bench.GenEvalSplit(seed: Seed);
 var t2iEvalPrompts = testPrompts.SelectMany(p => Enumerable.Repeat(p.Text, T2iEvalSamplesPerPrompt)).ToList();
 var gridPrompts = Enumerable.Range(0, T2iGridPrompts).Select(i => testPrompts[i * testPrompts.Count / T2iGridPrompts].Text).ToList();
 var generation = new GenerationSettings { Seed = Seed, OdeSteps = T2iOdeSteps, ComputeThreads = ComputeThreadsOption };

@@ -41,14 +41,12 @@ internal static class GenEvalStudyRun
     /// </summary>
     public static IReadOnlyList<string> EvaluationPrompts()
     {
-        var (train, test) = Bench.Split(seed: SplitSeed);
-        return test.Where(p => !IsSingleObject(p)).Concat(test.Where(IsSingleObject)).Concat(train.Where(IsSingleObject)).Select(p => p.Text).ToList();
+        var heldOut = Bench.GenEvalSplit(seed: SplitSeed).HeldOut;   // the split's test prompts, then the other single-object ones
+        return heldOut.Where(p => !p.Scene.IsSingleObject).Concat(heldOut.Where(p => p.Scene.IsSingleObject)).Select(p => p.Text).ToList();
     }
 
     /// <summary>The training prompts: the split's training prompts less the single-object ones.</summary>
-    public static IReadOnlyList<string> TrainingPrompts() => Bench.Split(seed: SplitSeed).Train.Where(p => !IsSingleObject(p)).Select(p => p.Text).ToList();
-
-    private static bool IsSingleObject(MiniDrawBenchPrompt prompt) => prompt.Scene.IsSingleObject;
+    public static IReadOnlyList<string> TrainingPrompts() => Bench.GenEvalSplit(seed: SplitSeed).Train.Select(p => p.Text).ToList();
 
     /// <summary>Trains one run (or only evaluates, for <see cref="RunSpec.PreTrained"/>) and writes its points, and the picture prompts' final samples to <paramref name="imagesPath"/>.</summary>
     public static void Run(string method, double learningRate, int seed, int iterations, int interval, string csv, string imagesPath)

@@ -44,6 +44,18 @@ public static class MiniDrawBench
     public static IReadOnlyList<MiniDrawBenchPrompt> AllPrompts() => Prompts.Value;
 
     /// <summary>
+    /// <see cref="Split"/> with every single-object prompt ("one red circle") moved to the held-out side: the split holds
+    /// out only one of the 24, and GenEval's single_object and colors categories would rest on it alone. Held-out is the
+    /// split's test prompts, then the training split's single-object prompts; both keep <see cref="AllPrompts"/> order.
+    /// The quick start, the MiniGenEval study and its learning test train and evaluate on this.
+    /// </summary>
+    internal static (IReadOnlyList<MiniDrawBenchPrompt> Train, IReadOnlyList<MiniDrawBenchPrompt> HeldOut) GenEvalSplit(int seed)
+    {
+        var (train, test) = Split(seed);
+        return (train.Where(p => !p.Scene.IsSingleObject).ToList(), test.Concat(train.Where(p => p.Scene.IsSingleObject)).ToList());
+    }
+
+    /// <summary>
     /// Splits <see cref="AllPrompts"/> into training and held-out test prompts, stratified by category: each
     /// category contributes <c>round(testFraction * n)</c> test prompts (at least 1, at most n - 1). The same seed
     /// always gives the same split, on every platform and runtime; both lists keep <see cref="AllPrompts"/> order.

@@ -143,4 +143,18 @@ public sealed class MiniDrawBenchPromptTests
         Assert.AreEqual((40 / 127.5f) - 1, g, 1e-6f);
         Assert.AreEqual((40 / 127.5f) - 1, bl, 1e-6f);
     }
+
+    [TestMethod]
+    public void TheGenEvalSplitHoldsOutEverySingleObjectPromptAndTheSplitsTestPrompts()
+    {
+        var (train, test) = Bench.Split(seed: 2026);
+        var (genEvalTrain, heldOut) = Bench.GenEvalSplit(seed: 2026);
+
+        Assert.AreEqual(24, Bench.AllPrompts().Count(p => p.Scene.IsSingleObject));
+        Assert.AreEqual(24, heldOut.Count(p => p.Scene.IsSingleObject));
+        Assert.IsFalse(genEvalTrain.Any(p => p.Scene.IsSingleObject));
+        CollectionAssert.AreEqual(test.ToList(), heldOut.Take(test.Count).ToList(), "the split's test prompts first, in order");
+        Assert.AreEqual(test.Count + 23, heldOut.Count);
+        CollectionAssert.AreEquivalent(train.Concat(test).ToList(), genEvalTrain.Concat(heldOut).ToList(), "every prompt on exactly one side");
+    }
 }

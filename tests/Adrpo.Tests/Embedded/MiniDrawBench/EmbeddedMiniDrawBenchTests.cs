@@ -90,9 +90,9 @@ public sealed class EmbeddedMiniDrawBenchTests
     public void AdrpoRaisesHeldOutMiniGenEvalPartialCredit() => LearningTest.WithThreads(() =>
     {
         var context = new MLContext(seed: 1);
-        var (train, test) = Bench.Split(seed: 2026);
-        var heldOut = test.Concat(train.Where(p => p.Scene.IsSingleObject)).Select(p => p.Text).ToList();
-        var training = FlowMatchingTestFixtures.Prompts(context, train.Where(p => !p.Scene.IsSingleObject).Select(p => p.Text));
+        var (train, test) = Bench.GenEvalSplit(seed: 2026);
+        var heldOut = test.Select(p => p.Text).ToList();
+        var training = FlowMatchingTestFixtures.Prompts(context, train.Select(p => p.Text));
         using var generator = EmbeddedMiniDrawBench.LoadGenerator();
         var sampler = new FlowMatchingGeneratorTransformer(generator, Encoder.Value, new GenerationSettings { Seed = LearningTest.Seed(31), OdeSteps = 20, BatchSize = 41, ComputeThreads = LearningTest.Threads });
         double Credit() => sampler.GenerateSamples(heldOut, EvalSamples).SelectMany((samples, i) => samples.Select(image => (double)MiniGenEval.Score(heldOut[i], image))).Average();
